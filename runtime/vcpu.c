@@ -1,0 +1,313 @@
+/*
+ * vCPU lifecycle on the generated state machine.
+ *
+ * Every public operation is an event of spec/vcpu.yaml. axv_vcpu_fire()
+ * looks the (state, event) pair up in the generated table, claims the vCPU
+ * with a compare-and-swap, calls the event's arch ops in spec order, and
+ * publishes the outcome: the target state, or the arch-failure state when an
+ * op failed.
+ */
+#include <stddef.h>
+
+#include "atomic.h"
+#include "axv/vcpu.h"
+
+/* The arguments any arch op of an event may need. */
+struct axv_call {
+    uint64_t gpa;
+    const struct axv_npt_config *npt;
+    const void *config;
+    uint32_t reg;
+    uint64_t value;
+    struct axv_exit *exit;
+};
+
+static uint64_t axv_now(const struct axv_vcpu *v)
+{
+    return v->hal->now_ns ? v->hal->now_ns(v->hal->ctx) : 0;
+}
+
+static void axv_vcpu_trace(struct axv_vcpu *v, uint32_t tp, uint32_t from, uint32_t to, enum axv_err err,
+                           uint64_t a0, uint64_t a1)
+{
+#ifndef AXV_NO_TRACE
+    if (axv_trace_wants(&v->trace, tp))
+        axv_trace_record(&v->trace, axv_now(v), tp, from, to, (uint32_t)err, a0, a1);
+#else
+    (void)v, (void)tp, (void)from, (void)to, (void)err, (void)a0, (void)a1;
+#endif
+}
+
+static enum axv_err axv_vcpu_call_op(struct axv_vcpu *v, enum axv_arch_op op, struct axv_call *c)
+{
+    const struct axv_arch_ops *ops = v->ops;
+
+    switch (op) {
+    case AXV_ARCH_OP_SET_ENTRY:
+        return ops->set_entry(v, c->gpa);
+    case AXV_ARCH_OP_SET_NPT:
+        return ops->set_npt(v, c->npt);
+    case AXV_ARCH_OP_SETUP:
+        return ops->setup(v, c->config);
+    case AXV_ARCH_OP_BIND:
+        return ops->bind(v);
+    case AXV_ARCH_OP_UNBIND:
+        return ops->unbind(v);
+    case AXV_ARCH_OP_RUN: {
+        /* A backend that reports a malformed exit has failed like any other op. */
+        enum axv_err err = ops->run(v, c->exit);
+        return err ? err : axv_exit_validate(c->exit, NULL);
+    }
+    case AXV_ARCH_OP_SET_GPR:
+        return ops->set_gpr(v, c->reg, c->value);
+    case AXV_ARCH_OP_INJECT_INTERRUPT:
+        return ops->inject_interrupt(v, (uint32_t)c->value);
+    case AXV_ARCH_OP_SET_RETURN_VALUE:
+        return ops->set_return_value(v, c->value);
+    case AXV_ARCH_OP_DESTROY:
+        return v->arch_live ? ops->destroy(v) : AXV_OK;
+    }
+    return AXV_ERR_UNSUPPORTED;
+}
+
+static void axv_vcpu_release_cpu(struct axv_vcpu *v)
+{
+    if (v->pcpu) {
+        __atomic_fetch_sub(&v->pcpu->bound, 1u, __ATOMIC_ACQ_REL);
+        v->pcpu = NULL;
+    }
+}
+
+/*
+ * On-CPU events run on the CPU the vCPU is bound to (or, for bind, any CPU
+ * whose per-CPU object for this backend is enabled) and make it current there.
+ */
+static enum axv_err axv_vcpu_enter_cpu(struct axv_vcpu *v, struct axv_percpu **pcp, uint32_t *cpu)
+{
+    *cpu = v->hal->cpu_id(v->hal->ctx);
+    struct axv_percpu *pc = v->pcpu ? v->pcpu : axv_percpu_find(*cpu, v->ops);
+
+    if (!pc || pc->cpu_id != *cpu || !(axv_load(&pc->flags) & AXV_PERCPU_ENABLED))
+        return AXV_ERR_BAD_STATE;
+    *pcp = pc;
+    return axv_current_set(*cpu, v);
+}
+
+static enum axv_err axv_vcpu_fire(struct axv_vcpu *v, enum axv_vcpu_event ev, struct axv_call *call)
+{
+    const struct axv_vcpu_event_info *info = &axv_vcpu_events[ev];
+    const uint32_t tp = axv_trace_point_of_event(ev);
+    uint32_t word = axv_load(&v->state);
+    const uint32_t from = word & AXV_VCPU_STATE_MASK;
+    const uint32_t to = axv_vcpu_sm_step(from, ev);
+    struct axv_percpu *pc = NULL;
+    uint32_t cpu = 0;
+    enum axv_err err;
+
+    if (to == AXV_VCPU_REJECT) {
+        axv_vcpu_trace(v, tp, from, from, AXV_ERR_BAD_STATE, call->value, 0);
+        return AXV_ERR_BAD_STATE;
+    }
+    if (info->exclusive && (word & AXV_VCPU_BUSY)) {
+        axv_vcpu_trace(v, tp, from, from, AXV_ERR_RESOURCE_BUSY, call->value, 0);
+        return AXV_ERR_RESOURCE_BUSY;
+    }
+    if (info->on_cpu) {
+        err = axv_vcpu_enter_cpu(v, &pc, &cpu);
+        if (err) {
+            axv_vcpu_trace(v, tp, from, from, err, call->value, 0);
+            return err;
+        }
+    }
+    if (info->exclusive) {
+        uint32_t hold = info->during != AXV_VCPU_NO_STATE ? info->during : (from | AXV_VCPU_BUSY);
+        if (!axv_cas(&v->state, word, hold)) {
+            /* Another CPU changed the vCPU since we looked: it won. */
+            if (info->on_cpu)
+                axv_current_clear(cpu, v);
+            err = (axv_load(&v->state) & AXV_VCPU_BUSY) ? AXV_ERR_RESOURCE_BUSY : AXV_ERR_BAD_STATE;
+            axv_vcpu_trace(v, tp, from, from, err, call->value, 0);
+            return err;
+        }
+    }
+
+    err = AXV_OK;
+    for (uint32_t i = 0; i < info->n_ops && err == AXV_OK; i++)
+        err = axv_vcpu_call_op(v, (enum axv_arch_op)info->ops[i], call);
+
+    uint32_t next = to;
+    if (err) {
+        next = info->keep_on_failure ? from : AXV_VCPU_ARCH_FAILURE_STATE;
+    } else if (ev == AXV_EVENT_BIND) {
+        __atomic_fetch_add(&pc->bound, 1u, __ATOMIC_ACQ_REL);
+        v->pcpu = pc;
+    } else if (ev == AXV_EVENT_UNBIND) {
+        axv_vcpu_release_cpu(v);
+    } else if (ev == AXV_EVENT_DESTROY) {
+        v->arch_live = false;
+    }
+    if (next == AXV_VCPU_ARCH_FAILURE_STATE && next != from)
+        axv_vcpu_release_cpu(v);
+
+    if (info->exclusive)
+        axv_store(&v->state, next);
+    else if (next != from)
+        axv_cas(&v->state, word, next);
+    if (info->on_cpu)
+        axv_current_clear(cpu, v);
+    axv_vcpu_trace(v, tp, from, next, err, call->value, 0);
+    return err;
+}
+
+enum axv_err axv_vcpu_create(struct axv_vcpu *v, const struct axv_vcpu_config *cfg,
+                             const struct axv_arch_ops *ops, const struct axv_hal *hal)
+{
+    if (!v || !cfg || !ops || !hal || !hal->cpu_id)
+        return AXV_ERR_INVALID_INPUT;
+
+    /* A fresh object: the caller may reuse memory of a destroyed vCPU. */
+    *v = (struct axv_vcpu){
+        .state = AXV_VCPU_ARCH_FAILURE_STATE,
+        .vm_id = cfg->vm_id,
+        .vcpu_id = cfg->vcpu_id,
+        .favor_cpu = cfg->favor_cpu,
+        .affinity = cfg->affinity,
+        .ops = ops,
+        .hal = hal,
+    };
+    enum axv_err err = ops->create(v, cfg->arch_config);
+    if (err)
+        return err;
+    v->arch_live = true;
+    axv_store(&v->state, AXV_VCPU_INITIAL_STATE);
+    return AXV_OK;
+}
+
+enum axv_err axv_vcpu_setup(struct axv_vcpu *v, uint64_t entry_gpa, const struct axv_npt_config *npt,
+                            const void *setup_config)
+{
+    if (!npt)
+        return AXV_ERR_INVALID_INPUT;
+    struct axv_call c = {.gpa = entry_gpa, .npt = npt, .config = setup_config, .value = entry_gpa};
+    return axv_vcpu_fire(v, AXV_EVENT_SETUP, &c);
+}
+
+enum axv_err axv_vcpu_bind(struct axv_vcpu *v)
+{
+    struct axv_call c = {0};
+    return axv_vcpu_fire(v, AXV_EVENT_BIND, &c);
+}
+
+enum axv_err axv_vcpu_unbind(struct axv_vcpu *v)
+{
+    struct axv_call c = {0};
+    return axv_vcpu_fire(v, AXV_EVENT_UNBIND, &c);
+}
+
+enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
+{
+    if (!exit)
+        return AXV_ERR_INVALID_INPUT;
+    if (v->read_pending)
+        return AXV_ERR_IN_PROGRESS;
+
+    struct axv_call c = {.exit = &v->exit};
+    enum axv_err err = axv_vcpu_fire(v, AXV_EVENT_RUN, &c);
+    if (err)
+        return err;
+
+    struct axv_exit_read_shape shape;
+    v->read_pending = axv_exit_read_shape(&v->exit, &shape);
+#ifndef AXV_NO_TRACE
+    uint32_t tp = axv_trace_point_of_exit(v->exit.kind);
+    if (axv_trace_wants(&v->trace, tp)) {
+        uint64_t a0, a1;
+        axv_exit_trace_args(&v->exit, &a0, &a1);
+        axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
+    }
+#endif
+    *exit = v->exit;
+    return AXV_OK;
+}
+
+enum axv_err axv_vcpu_block(struct axv_vcpu *v)
+{
+    struct axv_call c = {0};
+    return axv_vcpu_fire(v, AXV_EVENT_BLOCK, &c);
+}
+
+enum axv_err axv_vcpu_unblock(struct axv_vcpu *v)
+{
+    struct axv_call c = {0};
+    return axv_vcpu_fire(v, AXV_EVENT_UNBLOCK, &c);
+}
+
+enum axv_err axv_vcpu_destroy(struct axv_vcpu *v)
+{
+    struct axv_call c = {0};
+    return axv_vcpu_fire(v, AXV_EVENT_DESTROY, &c);
+}
+
+enum axv_err axv_vcpu_set_entry(struct axv_vcpu *v, uint64_t entry_gpa)
+{
+    struct axv_call c = {.gpa = entry_gpa, .value = entry_gpa};
+    return axv_vcpu_fire(v, AXV_EVENT_SET_ENTRY, &c);
+}
+
+enum axv_err axv_vcpu_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
+{
+    if (reg >= v->ops->num_gprs)
+        return AXV_ERR_INVALID_INPUT;
+    struct axv_call c = {.reg = reg, .value = value};
+    return axv_vcpu_fire(v, AXV_EVENT_SET_GPR, &c);
+}
+
+enum axv_err axv_vcpu_set_return_value(struct axv_vcpu *v, uint64_t value)
+{
+    struct axv_call c = {.value = value};
+    return axv_vcpu_fire(v, AXV_EVENT_SET_RETURN_VALUE, &c);
+}
+
+enum axv_err axv_vcpu_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
+{
+    struct axv_call c = {.value = vector};
+    return axv_vcpu_fire(v, AXV_EVENT_INJECT_INTERRUPT, &c);
+}
+
+uint64_t axv_read_value_shape(const struct axv_exit_read_shape *s, uint64_t value)
+{
+    unsigned bits = 8u * s->width;
+    unsigned reg_bits = 8u * s->reg_width;
+
+    if (bits && bits < 64) {
+        uint64_t mask = (UINT64_C(1) << bits) - 1;
+        value &= mask;
+        if (s->sign_extend && (value >> (bits - 1)) & 1u)
+            value |= ~mask;
+    }
+    if (reg_bits && reg_bits < 64)
+        value &= (UINT64_C(1) << reg_bits) - 1;
+    return value;
+}
+
+enum axv_err axv_vcpu_complete_read(struct axv_vcpu *v, uint64_t value)
+{
+    struct axv_exit_read_shape shape;
+    uint32_t word = axv_load(&v->state);
+
+    if (word != AXV_VCPU_READY || !v->read_pending || !axv_exit_read_shape(&v->exit, &shape))
+        return AXV_ERR_BAD_STATE;
+    if (!axv_cas(&v->state, word, word | AXV_VCPU_BUSY))
+        return AXV_ERR_RESOURCE_BUSY;
+    enum axv_err err = v->ops->complete_read(v, &v->exit, &shape, axv_read_value_shape(&shape, value));
+    v->read_pending = false;
+    if (err)
+        axv_vcpu_release_cpu(v);
+    axv_store(&v->state, err ? AXV_VCPU_ARCH_FAILURE_STATE : word);
+    return err;
+}
+
+enum axv_vcpu_state axv_vcpu_state(const struct axv_vcpu *v)
+{
+    return (enum axv_vcpu_state)(axv_load(&v->state) & AXV_VCPU_STATE_MASK);
+}
