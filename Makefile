@@ -1,0 +1,119 @@
+# axvcpu — see README.md. `make demo` and `make check` install what is missing first.
+PYTHON ?= /usr/bin/python3
+CC ?= cc
+O := out
+GEN := $(O)/gen
+VERSION := 0.1.0
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion \
+        -Wmissing-prototypes -Wswitch-enum -Wvla -Wstrict-prototypes
+OPT ?= -O2 -g
+HOST_DEFS := -D_POSIX_C_SOURCE=200809L
+INCS := -Iruntime/include -I$(GEN)/include -Iarch/sim/include -Itests/unit
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# ------------------------------------------------------------------ generation
+GEN_INPUTS := $(wildcard spec/*.yaml spec/schema/*.json gen/axvgen/*.py templates/*.j2)
+GEN_STAMP := $(GEN)/.stamp
+GEN_SRCS := $(GEN)/src/errors.c $(GEN)/src/vcpu_sm.c $(GEN)/src/exits.c $(GEN)/src/trace_points.c
+GEN_TESTS := $(GEN)/tests/test_transitions.c $(GEN)/tests/test_exits.c
+
+$(GEN_STAMP): $(GEN_INPUTS)
+	PYTHONPATH=gen $(PYTHON) -m axvgen --spec-dir spec --out $(GEN)
+	@touch $@
+$(GEN_SRCS) $(GEN_TESTS) $(GEN)/docs/reference.md: $(GEN_STAMP)
+
+# ------------------------------------------------------------------ sources
+CORE_SRCS := $(wildcard runtime/*.c) $(GEN_SRCS)
+SIM_SRCS := arch/sim/sim.c arch/sim/host_hal.c
+UNIT_SRCS := $(wildcard tests/unit/*.c) $(GEN_TESTS)
+
+# $(call objs,variant,sources)
+objs = $(patsubst %.c,$(O)/$(1)/%.o,$(patsubst $(GEN)/%,gen/%,$(2)))
+
+define variant
+$(O)/$(1)/gen/%.o: $(GEN)/%.c $(GEN_STAMP)
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+$(O)/$(1)/%.o: %.c $(GEN_STAMP)
+	@mkdir -p $$(@D)
+	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+endef
+
+HOST_CFLAGS := $(WARN) $(OPT) $(HOST_DEFS) $(INCS) $(CHECK_CFLAGS)
+ASAN_CFLAGS := $(WARN) -O1 -g $(SAN) $(HOST_DEFS) $(INCS) $(CHECK_CFLAGS)
+$(eval $(call variant,host,$(HOST_CFLAGS)))
+$(eval $(call variant,asan,$(ASAN_CFLAGS)))
+
+LIB := $(O)/libaxvcpu-sim.a
+$(LIB): $(call objs,host,$(CORE_SRCS) $(SIM_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/test-unit: $(call objs,host,$(UNIT_SRCS)) $(LIB)
+	$(CC) $(OPT) -o $@ $^ $(CHECK_LIBS) -lpthread
+$(O)/test-unit-asan: $(call objs,asan,$(UNIT_SRCS) $(CORE_SRCS) $(SIM_SRCS))
+	$(CC) $(SAN) -o $@ $^ $(CHECK_LIBS) -lpthread
+$(O)/axv-sim-demo: $(call objs,host,examples/sim-demo/main.c) $(LIB)
+	$(CC) $(OPT) -o $@ $^
+$(O)/bench-core: $(call objs,host,bench/bench_core.c) $(LIB)
+	$(CC) $(OPT) -o $@ $^
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# ------------------------------------------------------------------ targets
+.PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \
+        check-new-exit demo bench dist clean
+
+all: $(LIB) $(O)/test-unit $(O)/axv-sim-demo $(O)/bench-core
+
+deps:
+	@./build/deps.sh
+
+gen:
+	PYTHONPATH=gen $(PYTHON) -m axvgen --spec-dir spec --out $(GEN)
+	@touch $(GEN_STAMP)
+
+check-unit: $(O)/test-unit
+	$(O)/test-unit
+
+check-asan: $(O)/test-unit-asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(O)/test-unit-asan
+
+check-spec:
+	PYTHONPATH=gen $(PYTHON) tests/spec/run.py
+
+check-freestanding: $(GEN_STAMP)
+	./build/freestanding.sh $(GEN)
+
+check-dist: dist
+	./build/check-dist.sh $(O)/axvcpu-$(VERSION).tar.gz
+
+check-new-exit:
+	PYTHON=$(PYTHON) ./tests/spec/new_exit_kind.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-spec
+	@$(MAKE) --no-print-directory check-freestanding
+	@$(MAKE) --no-print-directory check-dist
+	@$(MAKE) --no-print-directory check-new-exit
+	@echo "make check: all suites passed"
+
+demo: deps
+	@$(MAKE) --no-print-directory $(O)/axv-sim-demo
+	$(O)/axv-sim-demo
+
+bench: deps
+	@$(MAKE) --no-print-directory $(O)/bench-core
+	$(O)/bench-core
+
+dist: $(GEN_STAMP)
+	./build/dist.sh $(GEN) $(O) $(VERSION)
+
+clean:
+	rm -rf $(O)
