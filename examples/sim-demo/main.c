@@ -39,7 +39,7 @@ static const struct axv_sim_insn demo_guest[] = {
     AXV_SIM_EXIT(AXV_EXIT_CPU_DOWN, 0),
     AXV_SIM_EXIT(AXV_EXIT_SHUTDOWN, AXV_SHUTDOWN_REASON_RESET_REQUEST),
     AXV_SIM_MOV(9, 3),
-    AXV_SIM_JUMP(27),                                              /* spins: the preemption timer ends it */
+    AXV_SIM_JUMP(26),                                              /* spins: the preemption timer ends it */
     AXV_SIM_EXIT(AXV_EXIT_SYSTEM_DOWN),
 };
 
@@ -61,6 +61,8 @@ int main(void)
     unsigned counts[AXV_EXIT__LIMIT] = {0};
     enum axv_err err;
     bool done = false;
+    static char log[64][200];
+    unsigned nlog = 0;
 
     if ((err = axv_percpu_init(&pc, 0, &axv_sim_ops, hal)) || (err = axv_percpu_enable(&pc)))
         die("per-CPU enable", err);
@@ -128,14 +130,17 @@ int main(void)
         }
         if (err)
             die(text, err);
+        snprintf(log[nlog++ % 64], sizeof(log[0]), "%s", text);
     }
-    printf("\n\nexits, as the library traced them:\n");
+    printf("\n\nexits, as the VMM saw them:\n");
+    for (unsigned i = 0; i < nlog && i < 64; i++)
+        printf("  %s\n", log[i]);
+    printf("\nthe vCPU's trace ring (time in ns from the first record):\n");
     for (uint32_t i = 0; i < axv_trace_count(&v); i++) {
         char line[160];
-        const struct axv_trace_rec *r = axv_trace_get(&v, i);
-        if (r->tp < AXV_TP_FIRST_EXIT)
-            continue;
-        axv_trace_format(r, line, sizeof(line));
+        struct axv_trace_rec r = *axv_trace_get(&v, i);
+        r.ts -= axv_trace_get(&v, 0)->ts;
+        axv_trace_format(&r, line, sizeof(line));
         printf("  %s\n", line);
     }
     unsigned kinds = 0;
