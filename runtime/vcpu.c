@@ -22,10 +22,12 @@ struct axv_call {
     struct axv_exit *exit;
 };
 
+#ifndef AXV_NO_TRACE
 static uint64_t axv_now(const struct axv_vcpu *v)
 {
     return v->hal->now_ns ? v->hal->now_ns(v->hal->ctx) : 0;
 }
+#endif
 
 /* Inline so that an untraced vCPU pays one load and one branch. */
 static inline void axv_vcpu_trace(struct axv_vcpu *v, uint32_t tp, uint32_t from, uint32_t to, enum axv_err err,
