@@ -60,6 +60,8 @@ enum axv_err axv_percpu_init(struct axv_percpu *pc, uint32_t cpu_id, const struc
 
 enum axv_err axv_percpu_enable(struct axv_percpu *pc)
 {
+    if (!pc)
+        return AXV_ERR_INVALID_INPUT;
     uint32_t flags = axv_load(&pc->flags);
 
     if (!(flags & AXV_PERCPU_INITIALIZED))
@@ -74,6 +76,8 @@ enum axv_err axv_percpu_enable(struct axv_percpu *pc)
 
 enum axv_err axv_percpu_disable(struct axv_percpu *pc)
 {
+    if (!pc)
+        return AXV_ERR_INVALID_INPUT;
     uint32_t flags = axv_load(&pc->flags);
 
     if (!(flags & AXV_PERCPU_ENABLED))
@@ -88,12 +92,16 @@ enum axv_err axv_percpu_disable(struct axv_percpu *pc)
 
 bool axv_percpu_is_enabled(const struct axv_percpu *pc)
 {
+    if (!pc || !(axv_load(&pc->flags) & AXV_PERCPU_INITIALIZED))
+        return false;
     /* Ask the hardware too: the flag alone would hide a backend that lost it. */
     return (axv_load(&pc->flags) & AXV_PERCPU_ENABLED) && pc->ops->is_enabled(pc);
 }
 
 enum axv_err axv_percpu_fini(struct axv_percpu *pc)
 {
+    if (!pc)
+        return AXV_ERR_INVALID_INPUT;
     uint32_t flags = axv_load(&pc->flags);
 
     if (!(flags & AXV_PERCPU_INITIALIZED))

@@ -6,7 +6,7 @@
 
 enum axv_err axv_trace_attach(struct axv_vcpu *v, struct axv_trace_rec *recs, uint32_t cap)
 {
-    if (recs && (cap == 0 || (cap & (cap - 1))))
+    if (!v || (recs && (cap == 0 || (cap & (cap - 1)))))
         return AXV_ERR_INVALID_INPUT;
     v->trace.recs = recs;
     v->trace.cap = recs ? cap : 0;

@@ -82,6 +82,12 @@ static void axv_vcpu_release_cpu(struct axv_vcpu *v)
     }
 }
 
+/* A NULL pointer or a vCPU never created is refused, not dereferenced. */
+static inline bool axv_vcpu_usable(const struct axv_vcpu *v)
+{
+    return v && v->ops && v->hal;
+}
+
 /*
  * On-CPU events run on the CPU the vCPU is bound to (or, for bind, any CPU
  * whose per-CPU object for this backend is enabled) and make it current there.
@@ -100,6 +106,9 @@ static enum axv_err axv_vcpu_enter_cpu(struct axv_vcpu *v, struct axv_percpu **p
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct axv_vcpu *v, enum axv_vcpu_event ev,
                                                                        struct axv_call *call)
 {
+    if (!axv_vcpu_usable(v))
+        return AXV_ERR_INVALID_INPUT;
+
     const struct axv_vcpu_event_info *info = &axv_vcpu_events[ev];
     const uint32_t tp = axv_trace_point_of_event(ev);
     uint32_t word = axv_load(&v->state);
@@ -214,7 +223,7 @@ enum axv_err axv_vcpu_unbind(struct axv_vcpu *v)
 
 enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
 {
-    if (!exit)
+    if (!exit || !axv_vcpu_usable(v))
         return AXV_ERR_INVALID_INPUT;
     if (v->read_pending)
         return AXV_ERR_IN_PROGRESS;
@@ -264,7 +273,7 @@ enum axv_err axv_vcpu_set_entry(struct axv_vcpu *v, uint64_t entry_gpa)
 
 enum axv_err axv_vcpu_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
 {
-    if (reg >= v->ops->num_gprs)
+    if (!axv_vcpu_usable(v) || reg >= v->ops->num_gprs)
         return AXV_ERR_INVALID_INPUT;
     struct axv_call c = {.reg = reg, .value = value};
     return axv_vcpu_fire(v, AXV_EVENT_SET_GPR, &c);
@@ -301,8 +310,10 @@ uint64_t axv_read_value_shape(const struct axv_exit_read_shape *s, uint64_t valu
 enum axv_err axv_vcpu_complete_read(struct axv_vcpu *v, uint64_t value)
 {
     struct axv_exit_read_shape shape;
-    uint32_t word = axv_load(&v->state);
 
+    if (!axv_vcpu_usable(v))
+        return AXV_ERR_INVALID_INPUT;
+    uint32_t word = axv_load(&v->state);
     if (word != AXV_VCPU_READY || !v->read_pending || !axv_exit_read_shape(&v->exit, &shape))
         return AXV_ERR_BAD_STATE;
     if (!axv_cas(&v->state, word, word | AXV_VCPU_BUSY))
@@ -317,5 +328,7 @@ enum axv_err axv_vcpu_complete_read(struct axv_vcpu *v, uint64_t value)
 
 enum axv_vcpu_state axv_vcpu_state(const struct axv_vcpu *v)
 {
+    if (!v)
+        return AXV_VCPU_ARCH_FAILURE_STATE;
     return (enum axv_vcpu_state)(axv_load(&v->state) & AXV_VCPU_STATE_MASK);
 }

@@ -260,6 +260,21 @@ START_TEST(test_bad_arguments)
     ck_assert_int_eq(axv_vcpu_create(&v, &vc, &axv_sim_ops, axv_host_hal()), AXV_ERR_NO_MEMORY);
     ck_assert_int_eq(axv_vcpu_state(&v), AXV_VCPU_INVALID);
 
+    /* NULL, and memory that never went through create, are refused, not dereferenced. */
+    struct axv_vcpu zero;
+    struct axv_exit e;
+    memset(&zero, 0, sizeof(zero));
+    ck_assert_int_eq(axv_vcpu_bind(NULL), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_bind(&zero), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_run(&zero, &e), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_set_gpr(&zero, 0, 1), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_complete_read(NULL, 1), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_destroy(&zero), AXV_ERR_INVALID_INPUT);
+    ck_assert_int_eq(axv_vcpu_state(NULL), AXV_VCPU_INVALID);
+    ck_assert_int_eq(axv_percpu_enable(NULL), AXV_ERR_INVALID_INPUT);
+    ck_assert(!axv_percpu_is_enabled(NULL));
+    ck_assert_int_eq(axv_trace_attach(NULL, NULL, 0), AXV_ERR_INVALID_INPUT);
+
     axv_fx_begin(&f, AXV_VCPU_READY);
     ck_assert_int_eq(axv_vcpu_set_gpr(&f.v, AXV_SIM_NUM_GPRS, 1), AXV_ERR_INVALID_INPUT);
     ck_assert_int_eq(axv_vcpu_run(&f.v, NULL), AXV_ERR_INVALID_INPUT);
