@@ -65,7 +65,7 @@ $(O)/bench-core: $(call objs,host,bench/bench_core.c) $(LIB)
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \
-        check-new-exit demo bench dist clean
+        check-docs check-new-exit demo bench dist clean
 
 all: $(LIB) $(O)/test-unit $(O)/axv-sim-demo $(O)/bench-core
 
@@ -91,6 +91,12 @@ check-freestanding: $(GEN_STAMP)
 check-dist: dist
 	./build/check-dist.sh $(O)/axvcpu-$(VERSION).tar.gz
 
+# The state diagram must be valid Graphviz; the SVG is kept for people.
+check-docs: $(GEN_STAMP)
+	@mkdir -p $(O)/docs
+	dot -Tsvg $(GEN)/docs/vcpu_states.dot -o $(O)/docs/vcpu_states.svg
+	@echo "docs: $(GEN)/docs/reference.md, $(O)/docs/vcpu_states.svg"
+
 check-new-exit:
 	PYTHON=$(PYTHON) ./tests/spec/new_exit_kind.sh
 
@@ -101,6 +107,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-spec
 	@$(MAKE) --no-print-directory check-freestanding
 	@$(MAKE) --no-print-directory check-dist
+	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory check-new-exit
 	@echo "make check: all suites passed"
 
