@@ -1,4 +1,42 @@
 """Diagnostics in compiler form: file:line:col: error: message."""
+import re
+
+
+def describe(value):
+    """What a YAML value is, for messages: 'an integer', 'a list'..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a fractional number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, bytes):
+        return "binary data"
+    if hasattr(value, "isoformat"):
+        return "a date"
+    return f"a {type(value).__name__}"
+
+
+def show(value):
+    """A value as quoted in a message: on one line, and not too long."""
+    text = re.sub(r"[\x00-\x1f\x7f]", lambda m: repr(m.group())[1:-1], str(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# YAML 1.1 reads these unquoted words as booleans.
+BOOL_HINT = "quote it: YAML reads yes, no, on, off, true and false as booleans"
+
+
+def plural(n, one, many):
+    return f"{n} {one if n == 1 else many}"
 
 
 class Loc:

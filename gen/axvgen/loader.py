@@ -5,7 +5,7 @@ scalars stay plain Python values so the rest of the generator reads naturally.
 """
 import yaml
 
-from .diag import Loc, SpecError
+from .diag import BOOL_HINT, Loc, SpecError, describe, show
 
 
 class LDict(dict):
@@ -32,6 +32,13 @@ class LList(list):
         return self.item_locs[i] if i < len(self.item_locs) else self.loc
 
 
+# What usually causes the YAML errors people meet most.
+_HINTS = {
+    "mapping values are not allowed here": "quote a value that contains ': ', or check the indentation",
+    "found character '\\t' that cannot start any token": "indent with spaces, not tabs",
+}
+
+
 def _loc(path, mark):
     return Loc(path, mark.line + 1, mark.column + 1)
 
@@ -41,8 +48,22 @@ class _Builder:
         self.path = path
         # One SafeLoader is kept only to resolve scalar tags (int, bool, null...).
         self.scalars = yaml.SafeLoader(text)
+        self.built = {}      # node id -> value: an alias is built once, not once per use
+        self.building = set()
 
     def build(self, node):
+        key = id(node)
+        if key in self.built:
+            return self.built[key]
+        if key in self.building:
+            raise SpecError(_loc(self.path, node.start_mark), "YAML alias refers to a node that contains it")
+        self.building.add(key)
+        value = self._build(node)
+        self.building.discard(key)
+        self.built[key] = value
+        return value
+
+    def _build(self, node):
         loc = _loc(self.path, node.start_mark)
         if isinstance(node, yaml.MappingNode):
             self.scalars.flatten_mapping(node)
@@ -53,10 +74,11 @@ class _Builder:
                     raise SpecError(kloc, "mapping keys must be plain names")
                 key = self.scalars.construct_object(knode)
                 if not isinstance(key, str):
-                    raise SpecError(kloc, f"mapping key {key!r} must be a name, not a {type(key).__name__}")
+                    hint = f" ({BOOL_HINT})" if isinstance(key, bool) else ""
+                    raise SpecError(kloc, f"mapping key '{show(key)}' must be a name, not {describe(key)}{hint}")
                 if key in out:
                     first = out.key_locs[key]
-                    raise SpecError(kloc, f"duplicate key '{key}' (first at line {first.line})")
+                    raise SpecError(kloc, f"duplicate key '{show(key)}' (first at line {first.line})")
                 out[key] = self.build(vnode)
                 out.key_locs[key] = kloc
                 out.val_locs[key] = _loc(self.path, vnode.start_mark)
@@ -86,6 +108,13 @@ def load(path, display=None):
         mark = e.problem_mark or e.context_mark
         loc = _loc(name, mark) if mark else Loc(name, 1, 1)
         problem = e.problem or e.context or "malformed YAML"
+        if e.problem and e.context and not e.context.startswith("while "):
+            problem = f"{e.context}, {problem}"  # "expected a single document..., but found another"
+        elif e.problem and e.context and e.context_mark and e.context_mark.line != mark.line:
+            # "while parsing a flow mapping": say where the unfinished thing began
+            problem += f" ({e.context} that starts at line {e.context_mark.line + 1})"
+        if problem in _HINTS:
+            problem += f" ({_HINTS[problem]})"
         raise SpecError(loc, f"YAML syntax: {problem}") from None
     except yaml.YAMLError as e:
         raise SpecError(Loc(name, 1, 1), f"YAML: {e}") from None

@@ -4,7 +4,6 @@ Shape (types, keys) was already checked against the JSON Schema; here we check
 what a schema cannot say: uniqueness, references, completeness of the state
 matrix, reachability, value ranges that depend on a field's type.
 """
-from .diag import Collector
 
 C_KEYWORDS = frozenset("""auto break case char const continue default do double else enum extern
 float for goto if inline int long register restrict return short signed sizeof static struct
@@ -12,15 +11,26 @@ switch typedef union unsigned void volatile while bool true false _Bool""".split
 
 # Names the generator itself uses in the exit namespace (struct axv_exit_<name>,
 # axv_exit_<name>_...): an exit or field with one of these names would collide.
-RESERVED_EXIT_NAMES = frozenset({"raw", "kind", "field", "fields", "field_desc", "validate",
-                                 "format", "name", "names", "count", "make", "desc"})
-RESERVED_FIELD_NAMES = frozenset({"kind", "raw", "u"})
-RESERVED_STATE_NAMES = frozenset({"reject", "count"})
-RESERVED_EVENT_NAMES = frozenset({"count", "create"})
+RESERVED_EXIT_NAMES = frozenset({"raw", "kind", "field", "fields", "field_desc", "kind_desc", "read_shape",
+                                 "validate", "format", "name", "names", "count", "make", "desc"})
+# Members of struct axv_exit, and the constructor's own parameter and loop index
+# (axv_exit_make_<exit>(struct axv_exit *e, <fields>) { for (size_t i ...) }).
+RESERVED_FIELD_NAMES = frozenset({"kind", "raw", "u", "e", "i"})
+# AXV_VCPU_<STATE> shares its prefix with the runtime's own AXV_VCPU_* macros.
+RESERVED_STATE_NAMES = frozenset({"reject", "count", "busy", "no_state", "state_mask", "initial_state",
+                                  "arch_failure_state", "h"})
+# AXV_TP_<EVENT> shares its prefix with AXV_TP_EXIT_<EXIT> and the trace macros.
+RESERVED_EVENT_NAMES = frozenset({"count", "create", "first_exit", "mask_words"})
+RESERVED_EVENT_PREFIX = "exit_"
 
-# Errors the hand-written runtime returns by name.
+# Errors, states, events and arch ops the hand-written runtime uses by name.
 RUNTIME_ERRORS = ("bad_state", "invalid_input", "invalid_data", "resource_busy",
-                  "unsupported", "no_memory")
+                  "unsupported", "no_memory", "in_progress", "already_exists")
+RUNTIME_STATES = ("ready", "running")
+RUNTIME_EVENTS = ("setup", "bind", "unbind", "run", "block", "unblock", "destroy",
+                  "set_entry", "set_gpr", "set_return_value", "inject_interrupt")
+RUNTIME_ARCH_OPS = ("set_entry", "set_npt", "setup", "bind", "unbind", "run", "set_gpr",
+                    "inject_interrupt", "set_return_value", "destroy")
 
 
 class FieldType:
@@ -78,15 +88,20 @@ def build_errors(doc, file, col):
         if e["errno"] not in errnos:
             col.error(e.val_loc("errno"), f"unknown errno '{e['errno']}' (not listed under errnos)", ctx(e))
         item = Obj(name=e["name"], upper=_upper(e["name"]), value=e["value"], errno=e["errno"],
-                   errno_value=errnos.get(e["errno"], 0), message=e["message"], loc=loc)
+                   errno_value=errnos.get(e["errno"], 0), message=e["message"], loc=loc,
+                   value_loc=e.val_loc("value"))
         by_name[item.name] = item
         by_value.setdefault(item.value, item)
         errors.append(item)
-    for need in RUNTIME_ERRORS:
-        if need not in by_name:
-            col.error(doc["errors"].loc, f"the runtime needs error '{need}', which is missing")
+    _require(RUNTIME_ERRORS, by_name, "error", doc.key_loc("errors"), col)
     return Obj(file=file, errors=sorted(errors, key=lambda e: e.value), by_name=by_name,
-               max_value=max((e.value for e in errors), default=0))
+               max_value=max((e.value for e in errors), default=0), loc=doc.key_loc("errors"))
+
+
+def _require(names, have, what, loc, col):
+    for need in names:
+        if need not in have:
+            col.error(loc, f"the runtime needs {what} '{need}', which is missing")
 
 
 # ----------------------------------------------------------------------- vcpu
@@ -102,7 +117,8 @@ def build_vcpu(doc, file, col):
         if s["value"] in sby_value:
             col.error(s.val_loc("value"), f"value {s['value']} already used by state '{sby_value[s['value']].name}'", ctx)
         st = Obj(name=s["name"], upper=_upper(s["name"]), value=s["value"], doc=s["doc"],
-                 terminal=bool(s.get("terminal", False)), loc=doc["states"].item_loc(i))
+                 terminal=bool(s.get("terminal", False)), loc=doc["states"].item_loc(i),
+                 value_loc=s.val_loc("value"))
         sby_name[st.name] = st
         sby_value.setdefault(st.value, st)
         states.append(st)
@@ -125,7 +141,10 @@ def build_vcpu(doc, file, col):
     for i, e in enumerate(doc["events"]):
         ctx = f"In event '{e['name']}'"
         if e["name"] in RESERVED_EVENT_NAMES:
-            col.error(e.val_loc("name"), f"'{e['name']}' is reserved (it is not a transition of an existing vCPU)", ctx)
+            col.error(e.val_loc("name"), f"'{e['name']}' is reserved by the generator", ctx)
+        elif e["name"].startswith(RESERVED_EVENT_PREFIX):
+            col.error(e.val_loc("name"), f"event names starting with '{RESERVED_EVENT_PREFIX}' are reserved "
+                                         "for exit trace points (AXV_TP_EXIT_...)", ctx)
         if e["name"] in eby_name:
             col.error(e.val_loc("name"), f"duplicate event name (first at line {eby_name[e['name']].loc.line})", ctx)
             continue
@@ -155,6 +174,9 @@ def build_vcpu(doc, file, col):
     for op in ops:
         if op.name not in used_ops:
             col.error(op.loc, f"arch op '{op.name}' is not used by any event")
+    _require(RUNTIME_STATES, sby_name, "state", doc.key_loc("states"), col)
+    _require(RUNTIME_ARCH_OPS, oby_name, "arch op", doc.key_loc("arch_ops"), col)
+    _require(RUNTIME_EVENTS, eby_name, "event", doc.key_loc("events"), col)
 
     matrix = _build_matrix(doc, states, sby_name, events, eby_name, col)
     if not col.errors:
@@ -162,7 +184,7 @@ def build_vcpu(doc, file, col):
     return Obj(file=file, states=sorted(states, key=lambda s: s.value), events=events, ops=ops,
                matrix=matrix, initial=sby_name.get(doc["initial"]),
                arch_failure=sby_name.get(doc["arch_failure"]), state_by_name=sby_name,
-               event_by_name=eby_name)
+               event_by_name=eby_name, loc=doc.key_loc("states"))
 
 
 def _build_matrix(doc, states, sby_name, events, eby_name, col):
@@ -185,11 +207,14 @@ def _build_matrix(doc, states, sby_name, events, eby_name, col):
                                          loc=row.key_loc(ename))
         missing = [e.name for e in events if e.name not in row]
         if missing:
-            col.error(trans.key_loc(sname), "matrix gap: no entry for event(s) " + ", ".join(missing), ctx)
+            pairs = ", ".join(f"({sname}, {e})" for e in missing)
+            col.error(trans.key_loc(sname),
+                      f"matrix gap: no entry for the pair(s) {pairs}; give a target state or reject", ctx)
     missing_rows = [s.name for s in states if s.name not in trans]
     if missing_rows:
         pairs = ", ".join(f"({s}, *)" for s in missing_rows)
-        col.error(trans.loc, f"matrix gap: no transitions for state(s) {', '.join(missing_rows)}; missing pairs {pairs}")
+        col.error(doc.key_loc("transitions"),
+                  f"matrix gap: no transitions for state(s) {', '.join(missing_rows)}; missing pairs {pairs}")
     return matrix
 
 
@@ -219,9 +244,11 @@ def _check_graph(doc, states, sby_name, events, matrix, col):
         if s.name not in seen:
             col.error(s.loc, f"state '{s.name}' is unreachable from the initial state '{doc['initial']}'")
         out = edges[s.name] - {s.name}
-        if s.terminal and any(t.target and t.target.name != s.name
-                              for (sn, _), t in matrix.items() if sn == s.name):
-            col.error(s.loc, f"terminal state '{s.name}' has a transition to another state")
+        if s.terminal:
+            for (sn, en), t in matrix.items():
+                if sn == s.name and t.target and t.target.name != s.name:
+                    col.error(t.loc, f"terminal state '{s.name}' must not be left, but '{en}' goes to "
+                                     f"'{t.target.name}'", f"In transitions of state '{s.name}'")
         if not s.terminal and not out:
             col.error(s.loc, f"state '{s.name}' has no way out and is not declared terminal")
     for e in events:
@@ -315,8 +342,11 @@ def build_exits(doc, file, col):
     for i, x in enumerate(doc["exits"]):
         ctx = f"In exit '{x['name']}'"
         loc = doc["exits"].item_loc(i)
-        if x["name"] in RESERVED_EXIT_NAMES or x["name"] in C_KEYWORDS:
-            col.error(x.val_loc("name"), f"'{x['name']}' collides with a generated name (struct axv_exit_{x['name']})", ctx)
+        if x["name"] in C_KEYWORDS:
+            col.error(x.val_loc("name"), f"'{x['name']}' is a C keyword (it names the union member u.{x['name']})", ctx)
+        elif x["name"] in RESERVED_EXIT_NAMES:
+            col.error(x.val_loc("name"), f"'{x['name']}' collides with a generated name "
+                                         f"(struct axv_exit_{x['name']})", ctx)
         if x["name"] in kby_name:
             col.error(x.val_loc("name"), f"duplicate exit name (first at line {kby_name[x['name']].loc.line})", ctx)
             continue
@@ -332,7 +362,10 @@ def build_exits(doc, file, col):
                 if fname not in fby:
                     col.error(comp.val_loc(role), f"completion {role} names unknown field '{fname}'", ctx)
                     continue
-                if fby[fname].type.name not in COMPLETION_TYPES[role] or fby[fname].is_array:
+                if fby[fname].is_array:
+                    col.error(comp.val_loc(role), f"completion {role} field '{fname}' must not be an array", ctx)
+                    continue
+                if fby[fname].type.name not in COMPLETION_TYPES[role]:
                     want = " or ".join(COMPLETION_TYPES[role])
                     col.error(comp.val_loc(role), f"completion {role} field '{fname}' must be of type {want}", ctx)
                     continue
@@ -340,30 +373,32 @@ def build_exits(doc, file, col):
             if "reg_width" in completion and "reg" not in completion:
                 col.error(comp.key_loc("reg_width"), "completion reg_width needs a reg", ctx)
         kind = Obj(name=x["name"], upper=_upper(x["name"]), value=x["value"], doc=x["doc"],
-                   fields=fields, completion=completion, loc=loc)
+                   fields=fields, completion=completion, loc=loc, value_loc=x.val_loc("value"))
         kby_name[kind.name] = kind
         kby_value.setdefault(kind.value, kind)
         kinds.append(kind)
-    return Obj(file=file, raw=raw, kinds=sorted(kinds, key=lambda k: k.value), by_name=kby_name)
+    return Obj(file=file, raw=raw, kinds=sorted(kinds, key=lambda k: k.value), by_name=kby_name,
+               loc=doc.key_loc("exits"))
 
 
 # ------------------------------------------------------------------- previous
 def check_previous(model, prev, col):
     """Refuse renumbering of anything a previous release already published."""
-    pairs = (("error", model.errors.errors, prev.errors.errors, model.errors.file),
-             ("state", model.vcpu.states, prev.vcpu.states, model.vcpu.file),
-             ("exit", model.exits.kinds, prev.exits.kinds, model.exits.file))
-    for what, cur, old, _file in pairs:
+    pairs = (("error", model.errors.errors, prev.errors.errors, model.errors.loc),
+             ("state", model.vcpu.states, prev.vcpu.states, model.vcpu.loc),
+             ("exit", model.exits.kinds, prev.exits.kinds, model.exits.loc))
+    for what, cur, old, list_loc in pairs:
         old_by_name = {o.name: o for o in old}
         old_by_value = {o.value: o for o in old}
         for c in cur:
             o = old_by_name.get(c.name)
             if o is not None and o.value != c.value:
-                col.error(c.loc, f"{what} '{c.name}' was released as {o.value}; released numbers never change")
+                col.error(c.value_loc, f"{what} '{c.name}' was released as {o.value}; released numbers never change")
             elif o is None and c.value in old_by_value:
-                col.error(c.loc, f"{what} '{c.name}' reuses {c.value}, released as '{old_by_value[c.value].name}'")
+                col.error(c.value_loc,
+                          f"{what} '{c.name}' reuses {c.value}, released as '{old_by_value[c.value].name}'")
         cur_names = {c.name for c in cur}
         for o in old:
             if o.name not in cur_names:
-                col.error(None if not cur else cur[0].loc,
+                col.error(list_loc,
                           f"released {what} '{o.name}' ({o.value}) was removed; keep it (it may be deprecated)")

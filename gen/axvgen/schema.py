@@ -10,7 +10,7 @@ names an object kind so errors say e.g. "In exit 'mmio_read'".
 import json
 import re
 
-from .diag import Loc, SpecError
+from .diag import BOOL_HINT, Loc, SpecError, describe as _describe, plural, show
 from .loader import LDict, LList
 
 _JSON_TYPES = {
@@ -21,22 +21,6 @@ _JSON_TYPES = {
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }
-
-
-def _describe(value):
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
 
 
 _ARTICLE = {"object": "a mapping", "array": "a list", "string": "a string",
@@ -62,13 +46,20 @@ class Checker:
         self._check(value, self.root, loc, None, "")
 
     def _resolve(self, schema):
+        """Follow $ref; keywords beside it (e.g. a more precise x-pattern-hint) win."""
         while "$ref" in schema:
-            ref = schema["$ref"]
             node = self.root
-            for part in ref.lstrip("#/").split("/"):
+            for part in schema["$ref"].lstrip("#/").split("/"):
                 node = node[part]
-            schema = node
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = {**node, **siblings}
         return schema
+
+    @staticmethod
+    def _type_fits(value, schema):
+        types = schema.get("type")
+        tlist = types if isinstance(types, list) else [types] if types else []
+        return any(_JSON_TYPES[t](value) for t in tlist)
 
     def _matches(self, value, schema):
         """Whether value fits schema, without reporting (for anyOf)."""
@@ -84,25 +75,32 @@ class Checker:
             for alt in schema["anyOf"]:
                 if self._matches(value, alt):
                     return self._check(value, alt, loc, ctx, what)
+            same_type = [alt for alt in schema["anyOf"] if self._type_fits(value, self._resolve(alt))]
+            if len(same_type) == 1:  # the right kind of value, wrong inside: say what is wrong
+                return self._check(value, same_type[0], loc, ctx, what)
             hint = schema.get("description", "a value of another shape")
-            err(loc, f"{label}must be {hint}", ctx)
+            err(loc, f"{label}must be {hint}, not {_describe(value)}", ctx)
             return
         types = schema.get("type")
         if types is not None:
             tlist = types if isinstance(types, list) else [types]
             if not any(_JSON_TYPES[t](value) for t in tlist):
                 want = " or ".join(_ARTICLE[t] for t in tlist)
-                err(loc, f"{label}must be {want}, not {_describe(value)}", ctx)
+                hint = f" ({BOOL_HINT})" if isinstance(value, bool) and "string" in tlist else ""
+                err(loc, f"{label}must be {want}, not {_describe(value)}{hint}", ctx)
                 return
         if "const" in schema and value != schema["const"]:
             err(loc, f"{label}must be {schema['const']!r}", ctx)
         if "enum" in schema and value not in schema["enum"]:
             allowed = ", ".join(str(v) for v in schema["enum"])
-            err(loc, f"{label}'{value}' is not one of: {allowed}", ctx)
+            if isinstance(value, (str, int)):
+                err(loc, f"{label}'{show(value)}' is not one of: {allowed}", ctx)
+            else:
+                err(loc, f"{label}must be one of: {allowed}; not {_describe(value)}", ctx)
             return
         if isinstance(value, str) and "pattern" in schema and not re.fullmatch(schema["pattern"], value):
             hint = schema.get("x-pattern-hint", f"match {schema['pattern']}")
-            err(loc, f"{label}'{value}' must {hint}", ctx)
+            err(loc, f"{label}'{show(value)}' must {hint}", ctx)
         if isinstance(value, int) and not isinstance(value, bool):
             if "minimum" in schema and value < schema["minimum"]:
                 err(loc, f"{label}{value} is below the minimum {schema['minimum']}", ctx)
@@ -115,9 +113,9 @@ class Checker:
 
     def _check_list(self, value, schema, loc, ctx, label):
         if "minItems" in schema and len(value) < schema["minItems"]:
-            self.errors.error(loc, f"{label}needs at least {schema['minItems']} item(s)", ctx)
+            self.errors.error(loc, f"{label}needs at least {plural(schema['minItems'], 'item', 'items')}", ctx)
         if "maxItems" in schema and len(value) > schema["maxItems"]:
-            self.errors.error(loc, f"{label}allows at most {schema['maxItems']} item(s)", ctx)
+            self.errors.error(loc, f"{label}allows at most {plural(schema['maxItems'], 'item', 'items')}", ctx)
         if "items" in schema:
             for i, item in enumerate(value):
                 iloc = value.item_loc(i) if isinstance(value, LList) else loc
@@ -125,14 +123,14 @@ class Checker:
 
     def _check_dict(self, value, schema, loc, ctx, label):
         if "x-context" in schema and isinstance(value.get("name"), str):
-            here = f"{schema['x-context']} '{value['name']}'"
+            here = f"{schema['x-context']} '{show(value['name'])}'"
             ctx = f"{ctx}, {here}" if ctx else f"In {here}"
         props = schema.get("properties", {})
         for key in schema.get("required", []):
             if key not in value:
                 self.errors.error(loc, f"missing required key '{key}'", ctx)
         if "minProperties" in schema and len(value) < schema["minProperties"]:
-            self.errors.error(loc, f"{label}needs at least {schema['minProperties']} entries", ctx)
+            self.errors.error(loc, f"{label}needs at least {plural(schema['minProperties'], 'entry', 'entries')}", ctx)
         extra = schema.get("additionalProperties", True)
         names = schema.get("propertyNames")
         for key, item in value.items():
@@ -140,14 +138,14 @@ class Checker:
             vloc = value.val_loc(key) if isinstance(value, LDict) else loc
             if names is not None and "pattern" in names and not re.fullmatch(names["pattern"], key):
                 hint = names.get("x-pattern-hint", f"match {names['pattern']}")
-                self.errors.error(kloc, f"name '{key}' must {hint}", ctx)
+                self.errors.error(kloc, f"{label}key '{show(key)}' must {hint}", ctx)
             if key in props:
                 self._check(item, props[key], vloc, ctx, f"'{key}'")
             elif extra is False:
                 known = ", ".join(sorted(props))
-                self.errors.error(kloc, f"unknown key '{key}' (expected one of: {known})", ctx)
+                self.errors.error(kloc, f"unknown key '{show(key)}' (expected one of: {known})", ctx)
             elif isinstance(extra, dict):
-                self._check(item, extra, vloc, ctx, f"'{key}'")
+                self._check(item, extra, vloc, ctx, f"'{show(key)}'")
 
 
 class _Sink:

@@ -1,7 +1,7 @@
 """Loading the three spec files: locate, shape-check, meaning-check."""
 import os
 
-from .diag import Collector, Loc, SpecError
+from .diag import Collector, Loc, SpecError, describe, show
 from .loader import LDict, load
 from .model import Obj, build_errors, build_exits, build_vcpu, check_previous
 from .schema import Checker, load_schema
@@ -17,8 +17,11 @@ def _schema_ref(doc, display):
     if ref is None:
         raise SpecError(doc.loc, "missing required key 'schema' (e.g. schema: schema/exits.schema.json)")
     kinds = {f"schema/{k}.schema.json": k for k in FILES}
+    if not isinstance(ref, str):
+        raise SpecError(doc.val_loc("schema"), f"'schema' must be a string such as schema/exits.schema.json, "
+                                               f"not {describe(ref)}")
     if ref not in kinds:
-        raise SpecError(doc.val_loc("schema"), f"unknown schema '{ref}' (expected one of: {', '.join(sorted(kinds))})")
+        raise SpecError(doc.val_loc("schema"), f"unknown schema '{show(ref)}' (expected one of: {', '.join(sorted(kinds))})")
     return kinds[ref]
 
 
@@ -27,7 +30,10 @@ def _load_docs(spec_dir, overrides):
     docs = {}
     for path in overrides:
         doc = load(path)
-        docs[_schema_ref(doc, path)] = (doc, path)
+        kind = _schema_ref(doc, path)
+        if kind in docs:
+            raise SpecError(doc.val_loc("schema"), f"{kind}.yaml is already overridden by {docs[kind][1]}")
+        docs[kind] = (doc, path)
     for kind, path in paths.items():
         if kind not in docs:
             doc = load(path)
