@@ -80,8 +80,13 @@ static void axv_fx_ok(enum axv_err err, const char *what)
 
 void axv_fx_begin(struct axv_fx *f, enum axv_vcpu_state state)
 {
+    axv_fx_begin_prog(f, state, axv_fx_prog, 3);
+}
+
+void axv_fx_begin_prog(struct axv_fx *f, enum axv_vcpu_state state, const struct axv_sim_insn *prog, uint32_t len)
+{
     memset(f, 0, sizeof(*f));
-    f->cfg = (struct axv_sim_config){.prog = axv_fx_prog, .len = 3, .hook = axv_fx_hook, .hook_ctx = f};
+    f->cfg = (struct axv_sim_config){.prog = prog, .len = len, .hook = axv_fx_hook, .hook_ctx = f};
     struct axv_vcpu_config vc = {.vm_id = 1, .vcpu_id = 0, .arch_config = &f->cfg};
     const struct axv_hal *hal = axv_host_hal();
 

@@ -34,6 +34,8 @@ struct axv_fx {
 
 /* Creates the vCPU and drives it to `state`; fails the test if it cannot. */
 void axv_fx_begin(struct axv_fx *f, enum axv_vcpu_state state);
+/* The same with the guest program of the caller's choice. */
+void axv_fx_begin_prog(struct axv_fx *f, enum axv_vcpu_state state, const struct axv_sim_insn *prog, uint32_t len);
 /* Fires ev (with arch op `fault` made to fail unless AXV_FX_NO_FAULT). */
 struct axv_fx_outcome axv_fx_fire(struct axv_fx *f, enum axv_vcpu_state state, enum axv_vcpu_event ev, int fault);
 /* Checks the outcome against the spec's expectation, naming states and errors on failure. */

@@ -193,14 +193,8 @@ START_TEST(test_completion_protocol)
     };
     struct axv_fx f;
     struct axv_exit e;
-    struct axv_sim_config cfg = {.prog = prog, .len = 5};
 
-    axv_fx_begin(&f, AXV_VCPU_CREATED);
-    ck_assert_int_eq(axv_vcpu_destroy(&f.v), AXV_OK);
-    struct axv_vcpu_config vc = {.vm_id = 1, .arch_config = &cfg};
-    ck_assert_int_eq(axv_vcpu_create(&f.v, &vc, &axv_sim_ops, axv_host_hal()), AXV_OK);
-    ck_assert_int_eq(axv_vcpu_setup(&f.v, 0, &npt, NULL), AXV_OK);
-    ck_assert_int_eq(axv_vcpu_bind(&f.v), AXV_OK);
+    axv_fx_begin_prog(&f, AXV_VCPU_READY, prog, 5);
 
     ck_assert_int_eq(axv_vcpu_complete_read(&f.v, 1), AXV_ERR_BAD_STATE); /* nothing pending */
     ck_assert_int_eq(axv_vcpu_run(&f.v, &e), AXV_OK);
@@ -229,14 +223,8 @@ START_TEST(test_malformed_exit_is_arch_failure)
     static const struct axv_sim_insn prog[] = {AXV_SIM_EXIT(AXV_EXIT_MMIO_READ, 0x9000, 3, 1, 8, 0)};
     struct axv_fx f;
     struct axv_exit e;
-    struct axv_sim_config cfg = {.prog = prog, .len = 1};
 
-    axv_fx_begin(&f, AXV_VCPU_CREATED);
-    ck_assert_int_eq(axv_vcpu_destroy(&f.v), AXV_OK);
-    struct axv_vcpu_config vc = {.vm_id = 1, .arch_config = &cfg};
-    ck_assert_int_eq(axv_vcpu_create(&f.v, &vc, &axv_sim_ops, axv_host_hal()), AXV_OK);
-    ck_assert_int_eq(axv_vcpu_setup(&f.v, 0, &npt, NULL), AXV_OK);
-    ck_assert_int_eq(axv_vcpu_bind(&f.v), AXV_OK);
+    axv_fx_begin_prog(&f, AXV_VCPU_READY, prog, 1);
     ck_assert_int_eq(axv_vcpu_run(&f.v, &e), AXV_ERR_INVALID_DATA);
     ck_assert_int_eq(axv_vcpu_state(&f.v), AXV_VCPU_INVALID);
     ck_assert_ptr_null(f.v.pcpu);
