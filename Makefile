@@ -9,7 +9,7 @@ WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion \
         -Wmissing-prototypes -Wswitch-enum -Wvla -Wstrict-prototypes
 OPT ?= -O2 -g
 HOST_DEFS := -D_POSIX_C_SOURCE=200809L
-INCS := -Iruntime/include -I$(GEN)/include -Iarch/sim/include -Itests/unit
+INCS := -Iruntime/include -I$(GEN)/include -Iarch/sim/include -Iarch/kvm/include -Itests/unit
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -19,15 +19,18 @@ GEN_INPUTS := $(wildcard spec/*.yaml spec/schema/*.json gen/axvgen/*.py template
 GEN_STAMP := $(GEN)/.stamp
 GEN_SRCS := $(GEN)/src/errors.c $(GEN)/src/vcpu_sm.c $(GEN)/src/exits.c $(GEN)/src/trace_points.c
 GEN_TESTS := $(GEN)/tests/test_transitions.c $(GEN)/tests/test_exits.c
+# Per-arch tables: spec/arch/<arch>/exits.yaml -> <arch>_exits.c, calls.yaml -> <arch>_calls.c
+gen_arch = $(patsubst spec/arch/%/$(1).yaml,$(GEN)/src/%_$(1).c,$(wildcard spec/arch/$(2)/$(1).yaml))
 
 $(GEN_STAMP): $(GEN_INPUTS)
 	PYTHONPATH=gen $(PYTHON) -m axvgen --spec-dir spec --out $(GEN)
 	@touch $@
-$(GEN_SRCS) $(GEN_TESTS) $(GEN)/docs/reference.md: $(GEN_STAMP)
+$(GEN_SRCS) $(GEN_TESTS) $(GEN)/docs/reference.md $(call gen_arch,exits,*) $(call gen_arch,calls,*): $(GEN_STAMP)
 
 # ------------------------------------------------------------------ sources
 CORE_SRCS := $(wildcard runtime/*.c) $(GEN_SRCS)
 SIM_SRCS := arch/sim/sim.c arch/sim/host_hal.c
+KVM_SRCS := arch/kvm/kvm.c $(call gen_arch,exits,kvm) $(call gen_arch,calls,kvm)
 UNIT_SRCS := $(wildcard tests/unit/*.c) $(GEN_TESTS)
 
 # $(call objs,variant,sources)
@@ -47,8 +50,9 @@ ASAN_CFLAGS := $(WARN) -O1 -g $(SAN) $(HOST_DEFS) $(INCS) $(CHECK_CFLAGS)
 $(eval $(call variant,host,$(HOST_CFLAGS)))
 $(eval $(call variant,asan,$(ASAN_CFLAGS)))
 
-LIB := $(O)/libaxvcpu-sim.a
-$(LIB): $(call objs,host,$(CORE_SRCS) $(SIM_SRCS))
+# The host library: the core plus the two hosted backends, sim and kvm.
+LIB := $(O)/libaxvcpu-host.a
+$(LIB): $(call objs,host,$(CORE_SRCS) $(SIM_SRCS) $(KVM_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -62,6 +66,8 @@ $(O)/bench-core: $(call objs,host,bench/bench_core.c) $(LIB)
 	$(CC) $(OPT) -o $@ $^
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Test guests for the kvm backend (tests/guests/kvm).
+-include build/guests-kvm.mk
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \

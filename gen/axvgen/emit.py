@@ -23,6 +23,14 @@ OUTPUTS = (
     ("test_exits.c.j2", "tests/test_exits.c", ("exits",)),
 )
 
+# Per arch: (table kind, template, output path with {arch}).
+ARCH_OUTPUTS = (
+    ("hwexits", "hwexits.h.j2", "include/axv/gen/{arch}_exits.h"),
+    ("hwexits", "hwexits.c.j2", "src/{arch}_exits.c"),
+    ("calls", "calls.h.j2", "include/axv/gen/{arch}_calls.h"),
+    ("calls", "calls.c.j2", "src/{arch}_calls.c"),
+)
+
 
 def c_string(s):
     out = str(s).replace("\\", "\\\\").replace('"', '\\"')
@@ -38,6 +46,7 @@ def make_env(tdir):
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters["c_string"] = c_string
     env.filters["hex"] = hexu
+    env.filters["spec_rel"] = lambda f: _spec_path(f).split("/", 1)[-1]
     return env
 
 
@@ -62,10 +71,22 @@ def emit_all(model, tdir, out):
                expected_format=expected_format, violations=violations,
                spec_name=lambda k: os.path.basename(model.files[k]))
     written = []
-    for tname, rel, kinds in OUTPUTS:
-        sources = ", ".join(f"spec/{os.path.basename(model.files[k])}" for k in kinds)
-        text = env.get_template(tname).render(banner_sources=sources, **ctx)
+    jobs = [(tname, rel, ", ".join(f"spec/{os.path.basename(model.files[k])}" for k in kinds), {})
+            for tname, rel, kinds in OUTPUTS]
+    for arch in model.arches:
+        for kind, tname, rel in ARCH_OUTPUTS:
+            table = getattr(arch, kind)
+            if table is not None:
+                jobs.append((tname, rel.format(arch=arch.name), _spec_path(table.file), {"a": table}))
+    for tname, rel, sources, extra in jobs:
+        text = env.get_template(tname).render(banner_sources=sources, **ctx, **extra)
         path = os.path.join(out, rel)
         if _write_if_changed(path, text):
             written.append(path)
     return written
+
+
+def _spec_path(file):
+    """A spec file as banners name it: from spec/ on."""
+    parts = os.path.normpath(file).split(os.sep)
+    return "/".join(parts[parts.index("spec"):]) if "spec" in parts else file
