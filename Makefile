@@ -130,3 +130,9 @@ dist: $(GEN_STAMP)
 
 clean:
 	rm -rf $(O)
+
+# ------------------------------------------------------------------ axv-run
+AXVRUN_SRCS := $(wildcard examples/axv-run/*.c)
+$(O)/axv-run: $(call objs,host,$(AXVRUN_SRCS)) $(LIB)
+	$(CC) $(OPT) -o $@ $^ -lpthread
+all: $(O)/axv-run

@@ -441,6 +441,22 @@ static enum axv_err kvm_set_return_value(struct axv_vcpu *v, uint64_t value)
     return kvm_set_gpr(v, AXV_KVM_RAX, value);
 }
 
+/* Pulls the vCPU out of KVM_RUN if it is inside; immediate_exit covers the
+ * window just before it enters. */
+static void kvm_kick(struct axv_kvm_vcpu *k)
+{
+    if (!__atomic_load_n(&k->bound, __ATOMIC_ACQUIRE) || pthread_equal(k->thread, pthread_self()))
+        return; /* not running, or it is us: the next entry delivers anyway */
+    __atomic_store_n(&k->run->immediate_exit, 1, __ATOMIC_RELEASE);
+    pthread_kill(k->thread, AXV_KVM_KICK_SIGNAL);
+}
+
+void axv_kvm_kick(struct axv_vcpu *v)
+{
+    if (v && v->arch && v->ops == &axv_kvm_ops)
+        kvm_kick(kvm_of(v));
+}
+
 static enum axv_err kvm_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
@@ -448,11 +464,7 @@ static enum axv_err kvm_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
     if (vector < 32 || vector > 255)
         return AXV_ERR_INVALID_INPUT; /* 0..31 are exceptions, not interrupts */
     __atomic_fetch_or(&k->pending[vector / 64], UINT64_C(1) << (vector % 64), __ATOMIC_ACQ_REL);
-    /* If the vCPU is inside KVM_RUN, pull it out; immediate_exit covers the
-     * window just before it enters. */
-    __atomic_store_n(&k->run->immediate_exit, 1, __ATOMIC_RELEASE);
-    if (__atomic_load_n(&k->bound, __ATOMIC_ACQUIRE) && !pthread_equal(k->thread, pthread_self()))
-        pthread_kill(k->thread, AXV_KVM_KICK_SIGNAL);
+    kvm_kick(k);
     return AXV_OK;
 }
 

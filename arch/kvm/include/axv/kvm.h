@@ -95,7 +95,10 @@ extern const struct axv_arch_ops axv_kvm_ops;
 
 /* Reads a guest register (for VMMs and tests); AXV_ERR_INVALID_INPUT for a bad number. */
 enum axv_err axv_kvm_get_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t *value);
-/* The vCPU's KVM fd and kvm_run mapping, for VMMs that need raw access. */
+/* Makes a vCPU inside axv_vcpu_run() return soon with a `nothing` exit
+ * (e.g. to stop it); safe from any thread. */
+void axv_kvm_kick(struct axv_vcpu *v);
+/* The vCPU's KVM fd, for VMMs that need raw access. */
 int axv_kvm_vcpu_fd(const struct axv_vcpu *v);
 
 #endif /* AXV_KVM_H */
