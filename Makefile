@@ -64,6 +64,8 @@ $(O)/axv-sim-demo: $(call objs,host,examples/sim-demo/main.c) $(LIB)
 	$(CC) $(OPT) -o $@ $^
 $(O)/bench-core: $(call objs,host,bench/bench_core.c) $(LIB)
 	$(CC) $(OPT) -o $@ $^
+$(O)/bench-kvm: $(call objs,host,bench/bench_kvm.c) $(LIB)
+	$(CC) $(OPT) -o $@ $^ -lpthread
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # Test guests for the kvm backend (tests/guests/kvm).
@@ -73,7 +75,7 @@ $(O)/bench-core: $(call objs,host,bench/bench_core.c) $(LIB)
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \
         check-docs check-new-exit demo bench dist clean
 
-all: $(LIB) $(O)/test-unit $(O)/axv-sim-demo $(O)/bench-core
+all: $(LIB) $(O)/test-unit $(O)/axv-sim-demo $(O)/bench-core $(O)/bench-kvm
 
 deps:
 	@./build/deps.sh
@@ -122,8 +124,9 @@ demo: deps
 	$(O)/axv-sim-demo
 
 bench: deps
-	@$(MAKE) --no-print-directory $(O)/bench-core
+	@$(MAKE) --no-print-directory $(O)/bench-core $(O)/bench-kvm
 	$(O)/bench-core
+	$(O)/bench-kvm
 
 dist: $(GEN_STAMP)
 	./build/dist.sh $(GEN) $(O) $(VERSION)
