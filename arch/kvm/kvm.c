@@ -492,7 +492,7 @@ static bool kvm_has_pending(struct axv_kvm_vcpu *k)
 
 /* Delivers one pending interrupt if the guest can take it, else asks KVM to
  * exit as soon as it can (user-space irqchip model). */
-AXV_HOT static enum axv_err kvm_deliver_interrupts(struct axv_kvm_vcpu *k)
+static enum axv_err kvm_deliver_interrupts(struct axv_kvm_vcpu *k)
 {
     struct kvm_run *run = k->run;
 
@@ -534,7 +534,7 @@ static bool kvm_width_ok(uint32_t len)
 }
 
 /* The element of a (possibly string) port access the VMM sees next. */
-AXV_HOT static void kvm_io_element(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static void kvm_io_element(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
     uint8_t *data = (uint8_t *)run + run->io.data_offset + (size_t)k->io_index * run->io.size;
@@ -595,7 +595,7 @@ static void kvm_doorbell(struct axv_kvm_vcpu *k, struct axv_exit *e)
     kvm_raw(e, k->run, AXV_KVM_DOORBELL_PORT, r->rax);
 }
 
-AXV_HOT static void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
 
@@ -613,7 +613,7 @@ AXV_HOT static void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
     kvm_io_element(k, e);
 }
 
-AXV_HOT static void kvm_mmio(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static void kvm_mmio(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
     uint64_t gpa = run->mmio.phys_addr;
@@ -655,7 +655,7 @@ static void kvm_system_event(struct kvm_run *run, struct axv_exit *e)
 
 /* Turns the exit in k->run into e; false when the backend handled it and
  * the guest should simply be re-entered. */
-AXV_HOT static bool kvm_decode(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static bool kvm_decode(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
     const struct axv_kvm_exit_info *info = axv_kvm_exit_info(run->exit_reason);
@@ -716,7 +716,7 @@ AXV_HOT static bool kvm_decode(struct axv_kvm_vcpu *k, struct axv_exit *e)
     return true;
 }
 
-AXV_HOT static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
+static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
@@ -751,7 +751,7 @@ AXV_HOT static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
     }
 }
 
-AXV_HOT static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit *exit,
+static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit *exit,
                                       const struct axv_exit_read_shape *shape, uint64_t value)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
