@@ -14,7 +14,7 @@ KVM_GUEST_LD ?= ld
 KVM_GUEST_OBJCOPY ?= objcopy
 
 # Flat images: every guest but elf.S (which needs its own link).
-KVM_GUEST_FLAT := hello mmio string_io msr hypercall smp halt triple npf exitcode multiboot
+KVM_GUEST_FLAT := hello mmio string_io msr msr_gp hypercall smp halt triple npf exitcode multiboot
 KVM_GUESTS := $(KVM_GUEST_FLAT:%=$(KVM_GUEST_OUT)/%.bin) \
               $(KVM_GUEST_OUT)/hello.elf $(KVM_GUEST_OUT)/elf.elf \
               $(KVM_GUEST_OUT)/multiboot-elf.elf

@@ -228,22 +228,23 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     if (v->read_pending)
         return AXV_ERR_IN_PROGRESS;
 
-    struct axv_call c = {.exit = &v->exit};
+    /* The backend writes the caller's exit directly; only a read's shape is kept. */
+    struct axv_call c = {.exit = exit};
     enum axv_err err = axv_vcpu_fire(v, AXV_EVENT_RUN, &c);
     if (err)
         return err;
 
-    struct axv_exit_read_shape shape;
-    v->read_pending = axv_exit_read_shape(&v->exit, &shape);
+    v->read_pending = axv_exit_read_shape(exit, &v->read_shape);
 #ifndef AXV_NO_TRACE
-    uint32_t tp = axv_trace_point_of_exit(v->exit.kind);
-    if (axv_trace_wants(&v->trace, tp)) {
-        uint64_t a0, a1;
-        axv_exit_trace_args(&v->exit, &a0, &a1);
-        axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
+    if (v->trace.recs) {
+        uint32_t tp = axv_trace_point_of_exit(exit->kind);
+        if (axv_trace_wants(&v->trace, tp)) {
+            uint64_t a0, a1;
+            axv_exit_trace_args(exit, &a0, &a1);
+            axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
+        }
     }
 #endif
-    *exit = v->exit;
     return AXV_OK;
 }
 
@@ -309,16 +310,14 @@ uint64_t axv_read_value_shape(const struct axv_exit_read_shape *s, uint64_t valu
 
 enum axv_err axv_vcpu_complete_read(struct axv_vcpu *v, uint64_t value)
 {
-    struct axv_exit_read_shape shape;
-
     if (!axv_vcpu_usable(v))
         return AXV_ERR_INVALID_INPUT;
     uint32_t word = axv_load(&v->state);
-    if (word != AXV_VCPU_READY || !v->read_pending || !axv_exit_read_shape(&v->exit, &shape))
+    if (word != AXV_VCPU_READY || !v->read_pending)
         return AXV_ERR_BAD_STATE;
     if (!axv_cas(&v->state, word, word | AXV_VCPU_BUSY))
         return AXV_ERR_RESOURCE_BUSY;
-    enum axv_err err = v->ops->complete_read(v, &v->exit, &shape, axv_read_value_shape(&shape, value));
+    enum axv_err err = v->ops->complete_read(v, &v->read_shape, axv_read_value_shape(&v->read_shape, value));
     v->read_pending = false;
     if (err)
         axv_vcpu_release_cpu(v);

@@ -721,7 +721,6 @@ static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
 
-    memset(e, 0, sizeof(*e));
     /* The rest of a string or REP access: one element per exit, KVM not re-entered. */
     if (k->io_count && k->io_index < k->io_count) {
         kvm_io_element(k, e);
@@ -751,14 +750,12 @@ static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
     }
 }
 
-static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit *exit,
-                                      const struct axv_exit_read_shape *shape, uint64_t value)
+static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
     enum axv_kvm_pending_read read = k->read;
 
-    (void)exit;
     k->read = AXV_KVM_READ_NONE;
     switch (read) {
     case AXV_KVM_READ_IO: {

@@ -358,13 +358,11 @@ static enum axv_err sim_set_return_value(struct axv_vcpu *v, uint64_t value)
     return AXV_OK;
 }
 
-static enum axv_err sim_complete_read(struct axv_vcpu *v, const struct axv_exit *exit,
-                                      const struct axv_exit_read_shape *shape, uint64_t value)
+static enum axv_err sim_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
 {
     struct axv_sim_vcpu *s = sim_of(v);
     enum axv_err err = s->fail_complete;
 
-    (void)exit;
     s->fail_complete = AXV_OK;
     if (err)
         return err;

@@ -125,6 +125,7 @@ check "mmio: widths, movzx, movsx, stores" 0 -o "mmio: all loads and stores chec
 check "string_io: rep outsb/insb, insw, outsw" 0 -o "string_io: rep outsb 0123456789 ABCDEFGHIJ abcdefghij" \
     -o "string_io: checked" -- $G/string_io.bin
 check "msr: range rdmsr/wrmsr" 0 -o "msr: checked" -- $G/msr.bin
+check "msr_gp: MSRs outside the range raise #GP" 0 -o "msr_gp: MSRs outside the range raise #GP" -- $G/msr_gp.bin
 check "hypercall: args, result, ENOSYS, registers kept" 0 -o "hypercall: checked" -- $G/hypercall.bin
 check "smp: cpu_up with arg, IPI, cpu_down" 0 -o "smp: vCPU 1 up" -o "smp: checked" -- -smp 2 $G/smp.bin
 # With one vCPU there is no vCPU 1: the guest's check 1 (cpu_up succeeded) fails.

@@ -49,12 +49,11 @@ struct axv_arch_ops {
     enum axv_err (*inject_interrupt)(struct axv_vcpu *v, uint32_t vector);
     enum axv_err (*set_return_value)(struct axv_vcpu *v, uint64_t value);
     /*
-     * Delivers the value of a read exit: already truncated to the access
-     * width, sign-extended and cut to the register width per `shape`. The
-     * backend writes it where the guest expects it (a GPR, or al/ax/eax).
+     * Delivers the value of the last read exit: already truncated to the
+     * access width, sign-extended and cut to the register width per `shape`.
+     * The backend writes it where the guest expects it (a GPR, or al/ax/eax).
      */
-    enum axv_err (*complete_read)(struct axv_vcpu *v, const struct axv_exit *exit,
-                                  const struct axv_exit_read_shape *shape, uint64_t value);
+    enum axv_err (*complete_read)(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value);
     enum axv_err (*destroy)(struct axv_vcpu *v);
 };
 

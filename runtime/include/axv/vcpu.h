@@ -38,7 +38,7 @@ struct axv_vcpu {
     struct axv_percpu *pcpu;   /* where the vCPU is bound, or NULL */
     bool arch_live;            /* backend resources not yet destroyed */
     bool read_pending;         /* last exit was a read not yet completed */
-    struct axv_exit exit;      /* the last exit */
+    struct axv_exit_read_shape read_shape; /* of that read */
     struct axv_trace trace;
 };
 

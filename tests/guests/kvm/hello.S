@@ -2,17 +2,23 @@
  * The demo guest (run with -smp 2): greets over the UART, then makes the kvm
  * backend produce each exit kind once and checks every answer: port I/O
  * write and read, MMIO write and read, MSR write and read, a hypercall, a
- * string (rep outsb) I/O, cpu_up of vCPU 1 (which prints and does cpu_down),
- * hlt woken by a timer interrupt, and finally system_off.
+ * string (rep outsb) I/O, cpu_up of vCPU 1 (which prints, sends vCPU 0 an
+ * IPI and does cpu_down), hlt woken by a timer interrupt, and finally
+ * system_off.
  */
 #include "guest.h"
 
 #define TIMER_VECTOR 0x40
+#define IPI_VECTOR 0x41
 /* How long vCPU 0 waits for vCPU 1: ~4 instructions a spin, several seconds
  * at the nested KVM's ~2M instructions/s, far beyond a normal start-up. */
 #define WAIT_SPINS 20000000
 
 GUEST_ENTRY
+	IDT_GATE TIMER_VECTOR, timer_handler
+	IDT_GATE IPI_VECTOR, ipi_handler
+	IDT_LOAD
+
 	/* I/O write: one OUT per byte. */
 	PUTS "Hello from an axvcpu guest on KVM!\n"
 
@@ -64,7 +70,7 @@ GUEST_ENTRY
 	test %ecx, %ecx
 	CHECK z, 7
 
-	/* cpu_up: vCPU 1 runs ap_main, then sets ap_done. */
+	/* cpu_up: vCPU 1 runs ap_main, sets ap_done and sends an IPI. */
 	mov $1, %edi
 	mov $ap_main, %esi
 	xor %edx, %edx
@@ -78,10 +84,18 @@ GUEST_ENTRY
 	dec %ecx
 	jnz 1b
 	FAIL 9
-2:
+2:	/* its IPI is pending until interrupts are on */
+	mov $WAIT_SPINS, %ecx
+	sti
+1:	pause
+	cmpb $0, got_ipi(%rip)
+	jne 2f
+	dec %ecx
+	jnz 1b
+	FAIL 11
+2:	cli
+
 	/* hlt until the timer's interrupt; the handler sets "ticked". */
-	IDT_GATE TIMER_VECTOR, timer_handler
-	IDT_LOAD
 	mov $TIMER_VECTOR, %edi
 	mov $1000, %esi
 	HCALL AXVRUN_HC_TIMER
@@ -98,12 +112,20 @@ GUEST_ENTRY
 ap_main:
 	PUTS "vCPU 1 up\n"
 	movb $1, ap_done(%rip)
+	xor %edi, %edi			/* IPI to vCPU 0 only */
+	xor %esi, %esi
+	mov $IPI_VECTOR, %edx
+	HCALL AXV_KVM_CALL_SEND_IPI
 	xor %edi, %edi
 	HCALL AXV_KVM_CALL_CPU_DOWN
 	HANG
 
 timer_handler:
 	movb $1, ticked(%rip)
+	iretq
+
+ipi_handler:
+	movb $1, got_ipi(%rip)
 	iretq
 
 	.section .rodata
@@ -115,4 +137,6 @@ outs_end:
 ap_done:
 	.byte 0
 ticked:
+	.byte 0
+got_ipi:
 	.byte 0
