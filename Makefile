@@ -73,7 +73,7 @@ $(O)/bench-kvm: $(call objs,host,bench/bench_kvm.c) $(LIB)
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \
-        check-docs check-new-exit demo bench dist clean
+        check-docs check-new-exit check-kvm demo bench dist clean
 
 all: $(LIB) $(O)/test-unit $(O)/axv-sim-demo $(O)/bench-core $(O)/bench-kvm
 
@@ -108,6 +108,9 @@ check-docs: $(GEN_STAMP)
 check-new-exit:
 	PYTHON=$(PYTHON) ./tests/spec/new_exit_kind.sh
 
+check-kvm: $(O)/axv-run kvm-guests
+	./tests/kvm/run.sh
+
 check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-unit
@@ -116,12 +119,20 @@ check: deps
 	@$(MAKE) --no-print-directory check-freestanding
 	@$(MAKE) --no-print-directory check-dist
 	@$(MAKE) --no-print-directory check-docs
+	@$(MAKE) --no-print-directory check-kvm
 	@$(MAKE) --no-print-directory check-new-exit
 	@echo "make check: all suites passed"
 
+# The main job: axv-run on the KVM demo guest; the sim demo where KVM is missing.
 demo: deps
-	@$(MAKE) --no-print-directory $(O)/axv-sim-demo
-	$(O)/axv-sim-demo
+	@$(MAKE) --no-print-directory $(O)/axv-run $(O)/axv-sim-demo $(O)/guests/kvm/hello.bin
+	@if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then \
+	    $(O)/axv-run -smp 2 --stats --trace $(O)/demo-trace.json $(O)/guests/kvm/hello.bin && \
+	    echo "demo: trace written to $(O)/demo-trace.json (open it in https://ui.perfetto.dev)"; \
+	else \
+	    echo "demo: /dev/kvm is not usable here; running the sim demo instead"; \
+	    $(O)/axv-sim-demo; \
+	fi
 
 bench: deps
 	@$(MAKE) --no-print-directory $(O)/bench-core $(O)/bench-kvm
