@@ -96,11 +96,30 @@ static struct raw raw_setup(const uint8_t *code, size_t len)
     return r;
 }
 
+/*
+ * The least a hand-written VMM loop does per exit: run, check the reason and
+ * read what the guest did (port, size and data; address and length), and
+ * for an MMIO read hand back the data. Anything less is not a VMM.
+ */
+static uint64_t raw_seen;
+
 static void raw_exits(struct raw *r, int n, uint32_t want)
 {
-    for (int i = 0; i < n; i++)
-        if (ioctl(r->vcpu, KVM_RUN, 0) < 0 || r->run->exit_reason != want)
+    struct kvm_run *run = r->run;
+
+    for (int i = 0; i < n; i++) {
+        if (ioctl(r->vcpu, KVM_RUN, 0) < 0 || run->exit_reason != want)
             die("raw guest exit");
+        if (want == KVM_EXIT_IO) {
+            uint64_t data = 0;
+            memcpy(&data, (uint8_t *)run + run->io.data_offset, run->io.size);
+            raw_seen += run->io.port + data;
+        } else {
+            raw_seen += run->mmio.phys_addr + run->mmio.len;
+            if (!run->mmio.is_write)
+                memset(run->mmio.data, 0, run->mmio.len);
+        }
+    }
 }
 
 /* ------------------------------------------------------------ axvcpu side */

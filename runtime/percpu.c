@@ -3,6 +3,7 @@
 
 #include "atomic.h"
 #include "axv/percpu.h"
+#include "internal.h"
 
 /* Heads of the per-CPU lists (one object per backend) and current vCPUs. */
 static struct axv_percpu *axv_percpus[AXV_MAX_CPUS];
@@ -137,6 +138,12 @@ enum axv_err axv_current_set(uint32_t cpu_id, struct axv_vcpu *v)
     if (!axv_cas_ptr((void **)&axv_currents[cpu_id], NULL, v))
         return AXV_ERR_RESOURCE_BUSY;
     return AXV_OK;
+}
+
+void axv_current_release(uint32_t cpu_id)
+{
+    /* Only the CPU that set it clears it: a plain store, no compare. */
+    __atomic_store_n(&axv_currents[cpu_id], NULL, __ATOMIC_RELEASE);
 }
 
 void axv_current_clear(uint32_t cpu_id, struct axv_vcpu *v)

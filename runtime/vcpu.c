@@ -11,6 +11,7 @@
 
 #include "atomic.h"
 #include "axv/vcpu.h"
+#include "internal.h"
 
 /* The arguments any arch op of an event may need. */
 struct axv_call {
@@ -60,7 +61,7 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_call_op(struc
     case AXV_ARCH_OP_RUN: {
         /* A backend that reports a malformed exit has failed like any other op. */
         enum axv_err err = ops->run(v, c->exit);
-        return err ? err : axv_exit_validate(c->exit, NULL);
+        return err || ops->trusted_exits ? err : axv_exit_validate(c->exit, NULL);
     }
     case AXV_ARCH_OP_SET_GPR:
         return ops->set_gpr(v, c->reg, c->value);
@@ -171,7 +172,7 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct a
     else if (next != from)
         axv_cas(&v->state, word, next);
     if (info->on_cpu)
-        axv_current_clear(cpu, v);
+        axv_current_release(cpu);
     axv_vcpu_trace(v, tp, from, next, err, call->value, 0);
     return err;
 }
@@ -234,7 +235,7 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     if (err)
         return err;
 
-    v->read_pending = axv_exit_read_shape(exit, &v->read_shape);
+    v->read_pending = axv_exit_kinds[exit->kind].is_read && axv_exit_read_shape(exit, &v->read_shape);
 #ifndef AXV_NO_TRACE
     if (v->trace.recs) {
         uint32_t tp = axv_trace_point_of_exit(exit->kind);

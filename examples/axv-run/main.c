@@ -392,9 +392,10 @@ static struct options parse_options(int argc, char **argv)
         case 'r': {
             errno = 0;
             unsigned long long base = strtoull(optarg, &end, 0), count = 0;
-            if (!errno && *end == ':')
+            bool has_count = !errno && *end == ':';
+            if (has_count)
                 count = strtoull(end + 1, &end, 0);
-            if (errno || *end || base > UINT32_MAX || count > 12288 || base + count > 0x100000000ull)
+            if (!has_count || errno || *end || base > UINT32_MAX || count > 12288 || base + count > 0x100000000ull)
                 die("bad MSR range '%s' (BASE:COUNT, at most 12288 MSRs)", optarg);
             o.msr_base = (uint32_t)base;
             o.msr_count = (uint32_t)count;

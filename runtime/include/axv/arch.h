@@ -28,6 +28,12 @@ struct axv_npt_config {
 struct axv_arch_ops {
     const char *name;
     uint32_t num_gprs;  /* set_gpr accepts register numbers below this */
+    /*
+     * The backend builds every exit with the generated constructors from
+     * values its decoders already checked, so the runtime need not run
+     * axv_exit_validate() on the exit path. Leave false while developing.
+     */
+    bool trusted_exits;
 
     /* Per physical CPU. */
     enum axv_err (*percpu_init)(struct axv_percpu *pc);

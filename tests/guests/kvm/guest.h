@@ -4,7 +4,7 @@
  *
  * Conventions:
  *  - A guest checks every answer of the VMM itself. The first failed check
- *    writes its check number n (1..127, distinct within a guest) to the
+ *    writes its check number n (1..63, distinct within a guest) to the
  *    isa-debug-exit port, so axv-run exits with status (n << 1) | 1; success
  *    ends with SYSTEM_OFF (status 0).
  *  - HCALL, PUTS, FAIL, SYSTEM_OFF, HANG and CHECK work in .code64 and .code32

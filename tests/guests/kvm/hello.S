@@ -92,7 +92,7 @@ GUEST_ENTRY
 	jne 2f
 	dec %ecx
 	jnz 1b
-	FAIL 11
+	FAIL 10
 2:	cli
 
 	/* hlt until the timer's interrupt; the handler sets "ticked". */
@@ -103,7 +103,7 @@ GUEST_ENTRY
 	hlt
 	cli
 	cmpb $1, ticked(%rip)
-	CHECK e, 10
+	CHECK e, 11
 
 	PUTS "hello: every exit kind done, powering off\n"
 	SYSTEM_OFF
