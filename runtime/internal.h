@@ -2,9 +2,28 @@
 #ifndef AXV_RUNTIME_INTERNAL_H
 #define AXV_RUNTIME_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* Clears the current vCPU of cpu_id, which the caller set itself. */
-void axv_current_release(uint32_t cpu_id);
+#include "atomic.h"
+#include "axv/gen/errors.h"
+#include "axv/percpu.h"
+
+/* The current vCPU of each physical CPU (percpu.c). Inline users below:
+ * they sit on every on-CPU event. */
+extern struct axv_vcpu *axv_currents[AXV_MAX_CPUS];
+
+/* Makes v current on cpu_id; nesting is refused. cpu_id is in range. */
+static inline enum axv_err axv_current_claim(uint32_t cpu_id, struct axv_vcpu *v)
+{
+    return axv_cas_ptr((void **)&axv_currents[cpu_id], NULL, v) ? AXV_OK : AXV_ERR_RESOURCE_BUSY;
+}
+
+/* Clears the current vCPU of cpu_id, which the caller claimed itself:
+ * only that CPU clears it, so a plain store does. */
+static inline void axv_current_release(uint32_t cpu_id)
+{
+    __atomic_store_n(&axv_currents[cpu_id], NULL, __ATOMIC_RELEASE);
+}
 
 #endif /* AXV_RUNTIME_INTERNAL_H */

@@ -7,7 +7,7 @@
 
 /* Heads of the per-CPU lists (one object per backend) and current vCPUs. */
 static struct axv_percpu *axv_percpus[AXV_MAX_CPUS];
-static struct axv_vcpu *axv_currents[AXV_MAX_CPUS];
+struct axv_vcpu *axv_currents[AXV_MAX_CPUS];
 static uint32_t axv_registry_lock;
 
 static void axv_registry_acquire(void)
@@ -135,15 +135,7 @@ enum axv_err axv_current_set(uint32_t cpu_id, struct axv_vcpu *v)
 {
     if (cpu_id >= AXV_MAX_CPUS || !v)
         return AXV_ERR_INVALID_INPUT;
-    if (!axv_cas_ptr((void **)&axv_currents[cpu_id], NULL, v))
-        return AXV_ERR_RESOURCE_BUSY;
-    return AXV_OK;
-}
-
-void axv_current_release(uint32_t cpu_id)
-{
-    /* Only the CPU that set it clears it: a plain store, no compare. */
-    __atomic_store_n(&axv_currents[cpu_id], NULL, __ATOMIC_RELEASE);
+    return axv_current_claim(cpu_id, v);
 }
 
 void axv_current_clear(uint32_t cpu_id, struct axv_vcpu *v)

@@ -101,7 +101,7 @@ static enum axv_err axv_vcpu_enter_cpu(struct axv_vcpu *v, struct axv_percpu **p
     if (!pc || pc->cpu_id != *cpu || !(axv_load(&pc->flags) & AXV_PERCPU_ENABLED))
         return AXV_ERR_BAD_STATE;
     *pcp = pc;
-    return axv_current_set(*cpu, v);
+    return axv_current_claim(*cpu, v);
 }
 
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct axv_vcpu *v, enum axv_vcpu_event ev,
@@ -140,7 +140,7 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct a
         if (!axv_cas(&v->state, word, hold)) {
             /* Another CPU changed the vCPU since we looked: it won. */
             if (info->on_cpu)
-                axv_current_clear(cpu, v);
+                axv_current_release(cpu);
             err = (axv_load(&v->state) & AXV_VCPU_BUSY) ? AXV_ERR_RESOURCE_BUSY : AXV_ERR_BAD_STATE;
             axv_vcpu_trace(v, tp, from, from, err, call->value, 0);
             return err;
@@ -235,7 +235,7 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     if (err)
         return err;
 
-    v->read_pending = axv_exit_kinds[exit->kind].is_read && axv_exit_read_shape(exit, &v->read_shape);
+    v->read_pending = axv_exit_kind_is_read(exit->kind) && axv_exit_read_shape(exit, &v->read_shape);
 #ifndef AXV_NO_TRACE
     if (v->trace.recs) {
         uint32_t tp = axv_trace_point_of_exit(exit->kind);

@@ -70,12 +70,12 @@ def build_hwexits(doc, file, arch, exits, col):
         codes.append(Obj(name=c["name"], upper=c["name"].upper(), value=c["value"], route=route,
                          exit=produces[0] if has_exit and produces else None, produces=produces,
                          doc=c["doc"], loc=c.loc))
-    if "unhandled" not in routes:
-        routes.append("unhandled")  # what codes the table does not list take
+    # Unhandled first (value 0): what codes the table does not list take.
+    routes = ["unhandled", "direct"] + [r for r in routes if r != "unhandled"]
     codes.sort(key=lambda c: c.value)
     dense = not codes or codes[-1].value < 512
     return Obj(file=file, arch=arch, source=doc["source"], width=width, codes=codes,
-               routes=["direct"] + routes, dense=dense, limit=(codes[-1].value + 1) if codes else 0)
+               routes=routes, dense=dense, limit=(codes[-1].value + 1) if codes else 0)
 
 
 def build_calls(doc, file, arch, exits, col):
