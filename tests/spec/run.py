@@ -14,6 +14,7 @@ are also checked against the release in previous/ (--previous).
 import argparse
 import concurrent.futures
 import difflib
+import glob
 import os
 import random
 import re
@@ -118,13 +119,15 @@ def run_mutations():
     """Returns (number run, [failure lines])."""
     jobs = []
     with tempfile.TemporaryDirectory(prefix="axv-spec-mut-") as tmp:
-        for kind in SPEC_FILES:
+        arch_files = sorted(os.path.relpath(p, os.path.join(ROOT, "spec"))[:-len(".yaml")]
+                            for p in glob.glob(os.path.join(ROOT, "spec", "arch", "*", "*.yaml")))
+        for kind in list(SPEC_FILES) + arch_files:
             with open(os.path.join(ROOT, "spec", f"{kind}.yaml"), encoding="utf-8") as f:
                 text = f.read()
             rng = random.Random(f"{MUTATION_SEED}:{kind}")
             for i in range(MUTANTS_PER_FILE):
                 mutant, what = mutate(text, rng)
-                path = os.path.join(tmp, f"{kind}-{i:02d}.yaml")
+                path = os.path.join(tmp, f"{kind.replace('/', '-')}-{i:02d}.yaml")
                 with open(path, "w", encoding="utf-8") as f:
                     f.write(mutant)
                 jobs.append((kind, i, what, path))
