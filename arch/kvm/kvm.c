@@ -572,7 +572,7 @@ static void kvm_doorbell(struct axv_kvm_vcpu *k, struct axv_exit *e)
 
     /* Calls named in spec/arch/kvm/calls.yaml become their exit; the rest
      * stay hypercalls. Not a switch: new exit kinds are not new calls. */
-    enum axv_exit_kind kind = call ? call->exit : AXV_EXIT_HYPERCALL;
+    enum axv_exit_kind kind = call && !call->answered ? call->exit : AXV_EXIT_HYPERCALL;
     if (kind == AXV_EXIT_CPU_UP)
         axv_exit_make_cpu_up(e, args[0], args[1], args[2]);
     else if (kind == AXV_EXIT_CPU_DOWN)

@@ -3,8 +3,8 @@ their routing (hwexits), and guest calls (calls). Both refer to the generic
 exit kinds of exits.yaml, so they are checked against it."""
 from .model import Obj
 
-ARCH_KINDS = ("hwexits", "calls")
-ARCH_FILE_NAMES = {"hwexits": "exits.yaml", "calls": "calls.yaml"}
+ARCH_KINDS = ("hwexits", "calls", "sysregs")
+ARCH_FILE_NAMES = {"hwexits": "exits.yaml", "calls": "calls.yaml", "sysregs": "sysregs.yaml"}
 # Routes every table has without declaring them.
 RESERVED_ROUTES = frozenset({"direct"})
 
@@ -86,20 +86,121 @@ def build_calls(doc, file, arch, exits, col):
     _unique(consts, "name", "name", col, lambda c: f"In constant '{c['name']}'")
     calls = []
     for c in doc["calls"]:
-        kind = _check_exit(c["exit"], c.val_loc("exit"), exits, col, ctx(c))
+        kind = _check_exit(c["exit"], c.val_loc("exit"), exits, col, ctx(c)) if "exit" in c else None
         calls.append(Obj(name=c["name"], upper=c["name"].upper(), id=c["id"], exit=kind, doc=c["doc"], loc=c.loc))
     constants = [Obj(name=c["name"], upper=c["name"].upper(), value=c["value"], doc=c["doc"], loc=c.loc)
                  for c in consts]
     return Obj(file=file, arch=arch, calls=sorted(calls, key=lambda c: c.id), constants=constants)
 
 
-BUILDERS = {"hwexits": build_hwexits, "calls": build_calls}
+def _bits_of(rng):
+    hi, lo = rng
+    return set(range(lo, hi + 1))
+
+
+def _mask(bits):
+    return sum(1 << b for b in bits)
+
+
+def build_sysregs(doc, file, arch, exits, col):
+    """Registers with encodings and every bit accounted for: fields, RES0, RES1."""
+    parts = [Obj(name=p["name"], upper=p["name"].upper(), bits=p["bits"]) for p in doc["encoding"]]
+    ctx = lambda r: f"In register '{r['name']}'"  # noqa: E731
+    _unique(doc["registers"], "name", "name", col, ctx)
+    regs, by_enc = [], {}
+    for r in doc["registers"]:
+        width = r.get("width", 64)
+        enc = r.get("enc")
+        if enc is not None:
+            if len(enc) != len(parts):
+                col.error(r.val_loc("enc"), f"encoding has {len(enc)} part(s), the table's encoding {len(parts)} "
+                                            f"({', '.join(p.name for p in parts)})", ctx(r))
+                enc = None
+            else:
+                for p, v in zip(parts, enc):
+                    if v >= 1 << p.bits:
+                        col.error(r.val_loc("enc"), f"{p.name} = {v} does not fit {p.bits} bits", ctx(r))
+                key = tuple(enc)
+                if key in by_enc:
+                    col.error(r.val_loc("enc"), f"encoding {list(key)} already used by '{by_enc[key]}'", ctx(r))
+                by_enc.setdefault(key, r["name"])
+        owner = {}
+
+        def claim(bits, who, loc):
+            for b in sorted(bits):
+                if b >= width:
+                    col.error(loc, f"{who} reaches bit {b}, beyond the register's {width} bits", ctx(r))
+                    return
+                if b in owner:
+                    col.error(loc, f"{who} overlaps {owner[b]} at bit {b}", ctx(r))
+                    return
+            for b in bits:
+                owner[b] = who
+
+        fields = []
+        for i, f in enumerate(r.get("fields", [])):
+            hi, lo = f["bits"]
+            floc = r["fields"].item_loc(i)
+            if hi < lo:
+                col.error(f.val_loc("bits"), f"bits [{hi}, {lo}] must be [high, low]", ctx(r))
+                continue
+            claim(_bits_of((hi, lo)), f"field '{f['name']}'", f.val_loc("bits"))
+            values = []
+            for vname, val in f.get("values", {}).items():
+                if val >= 1 << (hi - lo + 1):
+                    col.error(f["values"].val_loc(vname), f"value {vname} = {val} does not fit {hi - lo + 1} bit(s)",
+                              f"{ctx(r)}, field '{f['name']}'")
+                values.append(Obj(name=vname, upper=vname.upper(), value=val))
+            fields.append(Obj(name=f["name"], upper=f["name"].upper(), hi=hi, lo=lo, width=hi - lo + 1,
+                              mask=_mask(_bits_of((hi, lo))), doc=f["doc"], values=values, loc=floc))
+        names = [f["name"] for f in r.get("fields", [])]
+        for n in sorted({n for n in names if names.count(n) > 1}):
+            col.error(r.val_loc("fields"), f"field '{n}' defined twice", ctx(r))
+        res1 = set()
+        for rng in r.get("res1", []):
+            if rng[0] < rng[1]:
+                col.error(r.val_loc("res1"), f"range [{rng[0]}, {rng[1]}] must be [high, low]", ctx(r))
+                continue
+            claim(_bits_of(rng), "RES1", r.val_loc("res1"))
+            res1 |= _bits_of(rng)
+        res0 = set()
+        if r.get("res0") == "rest":
+            res0 = set(range(width)) - set(owner)
+        else:
+            for rng in r.get("res0", []):
+                if rng[0] < rng[1]:
+                    col.error(r.val_loc("res0"), f"range [{rng[0]}, {rng[1]}] must be [high, low]", ctx(r))
+                    continue
+                claim(_bits_of(rng), "RES0", r.val_loc("res0"))
+                res0 |= _bits_of(rng)
+            missing = sorted(set(range(width)) - set(owner))
+            if missing:
+                col.error(r.loc, f"bit(s) {_ranges_text(missing)} are neither a field nor RES0/RES1 "
+                                 "(every bit must be accounted for; 'res0: rest' says the rest is RES0)", ctx(r))
+        regs.append(Obj(name=r["name"], upper=r["name"].upper(), enc=enc, width=width, access=r.get("access", "rw"),
+                        doc=r["doc"], fields=fields, res0=_mask(res0), res1=_mask(res1), loc=r.loc))
+    return Obj(file=file, arch=arch, accessor=doc["accessor"], parts=parts, registers=regs)
+
+
+def _ranges_text(bits):
+    """[3, 4, 5, 9] -> '5:3, 9'."""
+    out, start = [], None
+    for i, b in enumerate(bits):
+        if start is None:
+            start = b
+        if i + 1 == len(bits) or bits[i + 1] != b + 1:
+            out.append(f"{b}:{start}" if b != start else f"{b}")
+            start = None
+    return ", ".join(out)
+
+
+BUILDERS = {"hwexits": build_hwexits, "calls": build_calls, "sysregs": build_sysregs}
 
 
 def build_arches(arch_docs, exits, col):
     """arch_docs: {(arch, kind): (doc, path)} -> [Obj(name, hwexits, calls)]."""
     arches = {}
     for (arch, kind), (doc, path) in sorted(arch_docs.items()):
-        a = arches.setdefault(arch, Obj(name=arch, upper=arch.upper(), hwexits=None, calls=None))
+        a = arches.setdefault(arch, Obj(name=arch, upper=arch.upper(), hwexits=None, calls=None, sysregs=None))
         setattr(a, kind, BUILDERS[kind](doc, path, arch, exits, col))
     return list(arches.values())

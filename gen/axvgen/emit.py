@@ -29,6 +29,8 @@ ARCH_OUTPUTS = (
     ("hwexits", "hwexits.c.j2", "src/{arch}_exits.c"),
     ("calls", "calls.h.j2", "include/axv/gen/{arch}_calls.h"),
     ("calls", "calls.c.j2", "src/{arch}_calls.c"),
+    ("sysregs", "sysregs.h.j2", "include/axv/gen/{arch}_sysregs.h"),
+    ("sysregs", "sysregs.c.j2", "src/{arch}_sysregs.c"),
 )
 
 
@@ -46,6 +48,7 @@ def make_env(tdir):
                              keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters["c_string"] = c_string
     env.filters["hex"] = hexu
+    env.filters["sysreg_key"] = _sysreg_key
     env.filters["spec_rel"] = lambda f: _spec_path(f).split("/", 1)[-1]
     return env
 
@@ -84,6 +87,14 @@ def emit_all(model, tdir, out):
         if _write_if_changed(path, text):
             written.append(path)
     return written
+
+
+def _sysreg_key(reg, table):
+    """(key, register): the register's encoding parts packed, first part most significant."""
+    key = 0
+    for part, value in zip(table.parts, reg.enc):
+        key = (key << part.bits) | value
+    return key, reg
 
 
 def _spec_path(file):
