@@ -91,11 +91,12 @@ def load_spec(spec_dir, overrides=(), previous=None):
     builders = {"errors": build_errors, "vcpu": build_vcpu, "exits": build_exits}
     parts = {k: builders[k](docs[k][0], docs[k][1], col) for k in FILES}
     col.raise_if_any()
-    arches = build_arches(arch_docs, parts["exits"], col)
-    col.raise_if_any()
-    model = Obj(**parts, arches=arches, files={k: docs[k][1] for k in FILES})
+    model = Obj(**parts, arches=[], files={k: docs[k][1] for k in FILES})
     if previous:
+        # Released numbers first: the arch tables below refer to these names.
         prev = load_spec(previous)
         check_previous(model, prev, col)
         col.raise_if_any()
+    model.arches = build_arches(arch_docs, parts["exits"], col)
+    col.raise_if_any()
     return model
