@@ -23,6 +23,9 @@ struct axv_hal {
     uint32_t (*cpu_id)(void *ctx);
     /* Monotonic time for trace timestamps; may be NULL (timestamps are 0). */
     uint64_t (*now_ns)(void *ctx);
+    /* Acknowledges the host interrupt that made a guest exit and returns its
+     * number (for external_interrupt exits); may be NULL (number 0). */
+    uint64_t (*irq_fetch)(void *ctx);
 };
 
 #endif /* AXV_HAL_H */
