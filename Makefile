@@ -70,6 +70,7 @@ $(O)/bench-kvm: $(call objs,host,bench/bench_kvm.c) $(LIB)
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 # Test guests for the kvm backend (tests/guests/kvm).
 -include build/guests-kvm.mk
+-include build/baremetal-aarch64.mk
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \

@@ -114,6 +114,8 @@ enum axv_err axv_percpu_fini(struct axv_percpu *pc)
         if (err)
             return err;
     }
+    if (pc->ops->percpu_fini)
+        pc->ops->percpu_fini(pc);
     axv_registry_acquire();
     for (struct axv_percpu **pp = &axv_percpus[pc->cpu_id]; *pp; pp = &(*pp)->next) {
         if (*pp == pc) {

@@ -95,6 +95,15 @@ static enum axv_err a64_percpu_init(struct axv_percpu *pc)
     return AXV_OK;
 }
 
+static void a64_percpu_fini(struct axv_percpu *pc)
+{
+    struct axv_a64_cpu *c = pc->arch;
+
+    pc->arch = NULL;
+    if (c)
+        pc->hal->free_frames(pc->hal->ctx, c->hpa, (sizeof(*c) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE);
+}
+
 static enum axv_err a64_hardware_enable(struct axv_percpu *pc)
 {
     struct axv_a64_cpu *c = pc->arch;
@@ -572,6 +581,7 @@ const struct axv_arch_ops axv_aarch64_ops = {
     .hardware_enable = a64_hardware_enable,
     .hardware_disable = a64_hardware_disable,
     .is_enabled = a64_is_enabled,
+    .percpu_fini = a64_percpu_fini,
     .create = a64_create,
     .set_entry = a64_set_entry,
     .set_npt = a64_set_npt,

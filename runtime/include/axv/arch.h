@@ -40,6 +40,8 @@ struct axv_arch_ops {
     enum axv_err (*hardware_enable)(struct axv_percpu *pc);
     enum axv_err (*hardware_disable)(struct axv_percpu *pc);
     bool (*is_enabled)(const struct axv_percpu *pc);
+    /* Releases what percpu_init allocated (after disable); may be NULL. */
+    void (*percpu_fini)(struct axv_percpu *pc);
 
     /* Per vCPU; `create` sets vcpu->arch. */
     enum axv_err (*create)(struct axv_vcpu *v, const void *config);
