@@ -121,6 +121,8 @@ check: deps
 	@$(MAKE) --no-print-directory check-dist
 	@$(MAKE) --no-print-directory check-docs
 	@$(MAKE) --no-print-directory check-kvm
+	@$(MAKE) --no-print-directory check-aarch64
+	@$(MAKE) --no-print-directory check-aarch64-harness
 	@$(MAKE) --no-print-directory check-new-exit
 	@echo "make check: all suites passed"
 
@@ -139,6 +141,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(O)/bench-core $(O)/bench-kvm
 	$(O)/bench-core
 	$(O)/bench-kvm
+	@$(MAKE) --no-print-directory bench-aarch64
 
 dist: $(GEN_STAMP)
 	./build/dist.sh $(GEN) $(O) $(VERSION)
