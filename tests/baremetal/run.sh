@@ -25,7 +25,7 @@ case $arch in
 aarch64)
     # -nic none: the default NIC wants efi-virtio.rom, which Debian ships
     # only in ipxe-qemu.
-    emu=(qemu-system-aarch64 -M virt,virtualization=on -cpu cortex-a72 -m 256M -nographic
+    emu=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72 -m 256M -nographic
          -semihosting -nic none -kernel "$image")
     ;;
 riscv64)
