@@ -1,0 +1,30 @@
+/*
+ * The register frame of the RISC-V world switch; switch.S uses offsets
+ * generated from it (asm_defs.c).
+ */
+#ifndef AXV_RISCV64_CONTEXT_H
+#define AXV_RISCV64_CONTEXT_H
+
+#include <stdint.h>
+
+struct axv_rv_frame {
+    uint64_t x[32];          /* x[0] unused */
+    uint64_t sepc;           /* guest pc */
+    uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
+    uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
+    uint64_t scause, stval, htval, htinst; /* what the exit saw */
+    uint64_t host_stvec;
+    uint64_t host_sstatus;
+    uint64_t host_hstatus;
+    uint64_t host_regs[16];  /* ra, sp, gp, tp, s0..s11 */
+};
+
+uint64_t axv_rv_enter(struct axv_rv_frame *frame);
+
+
+/* Reads the guest instruction at gva with HLVX.HU (16 bits). */
+uint64_t axv_rv_hlvx_hu(uint64_t gva);
+/* HFENCE.GVMA for every VMID: after a VMID is reused. */
+void axv_rv_hfence_gvma_all(void);
+
+#endif /* AXV_RISCV64_CONTEXT_H */

@@ -1,0 +1,585 @@
+/*
+ * The riscv64 backend's ops: HS-mode setup, vCPU state, the run loop and
+ * exit decode. CSR layouts, trap causes and SBI ids come from the generated
+ * tables (the YAML under spec/arch/riscv64/).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "axv/riscv64.h"
+#include "context.h"
+
+#define R(reg, field) AXV_RISCV64_##reg##_##field
+#define GET(reg, field, v) AXV_RISCV64_FIELD_GET(reg, field, v)
+#define PREP(reg, field, v) AXV_RISCV64_FIELD_PREP(reg, field, v)
+
+#define SBI_KEY(eid, fid) (((uint64_t)(eid) << 32) | (uint32_t)(fid))
+#define GPR_A0 10
+
+/* Exceptions the guest handles itself (hedeleg): misaligned fetch,
+ * illegal instruction, breakpoint, misaligned and faulting loads/stores,
+ * U-mode ecall, page faults. */
+#define RV_HEDELEG ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) | (1u << 8) | (1u << 12) | \
+                    (1u << 13) | (1u << 15))
+/* VS-level interrupts go straight to the guest. */
+#define RV_HIDELEG ((1u << 2) | (1u << 6) | (1u << 10))
+
+struct axv_rv_vs {
+    uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp, vstimecmp;
+};
+
+struct axv_rv_vcpu {
+    struct axv_rv_frame frame;    /* first: the world switch's hot data */
+    uint64_t hgatp;
+    uint64_t pending;             /* injected vectors 0..63 not yet acknowledged; atomic */
+    uint64_t hpa;
+    size_t frames;
+    struct axv_rv_vs vs;
+};
+
+struct axv_rv_cpu {
+    struct axv_rv_vcpu *loaded;
+    uint16_t next_vmid;
+    bool enabled;
+    bool sstc;
+    uint64_t hpa;
+};
+
+static struct axv_rv_vcpu *rv_of(const struct axv_vcpu *v)
+{
+    return (struct axv_rv_vcpu *)v->arch;
+}
+
+static void *rv_alloc(const struct axv_hal *hal, size_t size, uint64_t *hpa, size_t *frames)
+{
+    *frames = (size + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE;
+    *hpa = hal->alloc_frames(hal->ctx, *frames, 1);
+    if (!*hpa)
+        return NULL;
+    unsigned char *p = hal->phys_to_virt(hal->ctx, *hpa);
+    for (size_t i = 0; i < *frames * AXV_FRAME_SIZE; i++)
+        p[i] = 0;
+    return p;
+}
+
+/* ----------------------------------------------------------------- per CPU */
+static enum axv_err rv_percpu_init(struct axv_percpu *pc)
+{
+    uint64_t hpa;
+    size_t frames;
+    struct axv_rv_cpu *c = rv_alloc(pc->hal, sizeof(*c), &hpa, &frames);
+
+    if (!c)
+        return AXV_ERR_NO_MEMORY;
+    c->hpa = hpa;
+    c->next_vmid = 1;
+    pc->arch = c;
+    return AXV_OK;
+}
+
+static void rv_percpu_fini(struct axv_percpu *pc)
+{
+    struct axv_rv_cpu *c = pc->arch;
+    pc->arch = NULL;
+    if (c)
+        pc->hal->free_frames(pc->hal->ctx, c->hpa, (sizeof(*c) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE);
+}
+
+static enum axv_err rv_hardware_enable(struct axv_percpu *pc)
+{
+    struct axv_rv_cpu *c = pc->arch;
+
+    /* Without the H extension hgatp reads as zero whatever is written. */
+    axv_riscv64_write_hgatp(PREP(HGATP, MODE, R(HGATP, MODE_SV39X4)));
+    if (GET(HGATP, MODE, axv_riscv64_read_hgatp()) != R(HGATP, MODE_SV39X4))
+        return AXV_ERR_UNSUPPORTED;
+    axv_riscv64_write_hgatp(0);
+    axv_riscv64_write_hedeleg(RV_HEDELEG);
+    axv_riscv64_write_hideleg(RV_HIDELEG);
+    axv_riscv64_write_hvip(0);
+    /* The guest reads time itself (else rdtime traps) and owns its timer (Sstc). */
+    axv_riscv64_write_hcounteren(R(HCOUNTEREN, CY_MASK) | R(HCOUNTEREN, TM_MASK) | R(HCOUNTEREN, IR_MASK));
+    axv_riscv64_write_henvcfg(R(HENVCFG, STCE_MASK));
+    c->sstc = (axv_riscv64_read_henvcfg() & R(HENVCFG, STCE_MASK)) != 0;
+    axv_riscv64_write_htimedelta(0);
+    c->enabled = true;
+    return AXV_OK;
+}
+
+static enum axv_err rv_hardware_disable(struct axv_percpu *pc)
+{
+    struct axv_rv_cpu *c = pc->arch;
+
+    axv_riscv64_write_hgatp(0);
+    axv_riscv64_write_hedeleg(0);
+    axv_riscv64_write_hideleg(0);
+    axv_riscv64_write_hvip(0);
+    axv_riscv64_write_henvcfg(0);
+    c->enabled = false;
+    c->loaded = NULL;
+    return AXV_OK;
+}
+
+static bool rv_is_enabled(const struct axv_percpu *pc)
+{
+    const struct axv_rv_cpu *c = pc->arch;
+    /* Ask the hart: our delegation must still be in place. */
+    return c && c->enabled && axv_riscv64_read_hedeleg() == RV_HEDELEG;
+}
+
+/* ---------------------------------------------------------------- VS state */
+static void rv_vs_save(struct axv_rv_vs *s, bool sstc)
+{
+    s->vsstatus = axv_riscv64_read_vsstatus();
+    s->vsie = axv_riscv64_read_vsie();
+    s->vstvec = axv_riscv64_read_vstvec();
+    s->vsscratch = axv_riscv64_read_vsscratch();
+    s->vsepc = axv_riscv64_read_vsepc();
+    s->vscause = axv_riscv64_read_vscause();
+    s->vstval = axv_riscv64_read_vstval();
+    s->vsatp = axv_riscv64_read_vsatp();
+    if (sstc)
+        s->vstimecmp = axv_riscv64_read_vstimecmp();
+}
+
+static void rv_vs_load(const struct axv_rv_vs *s, bool sstc)
+{
+    axv_riscv64_write_vsstatus(s->vsstatus);
+    axv_riscv64_write_vsie(s->vsie);
+    axv_riscv64_write_vstvec(s->vstvec);
+    axv_riscv64_write_vsscratch(s->vsscratch);
+    axv_riscv64_write_vsepc(s->vsepc);
+    axv_riscv64_write_vscause(s->vscause);
+    axv_riscv64_write_vstval(s->vstval);
+    axv_riscv64_write_vsatp(s->vsatp);
+    if (sstc)
+        axv_riscv64_write_vstimecmp(s->vstimecmp);
+}
+
+static void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
+{
+    if (c->loaded == r)
+        return;
+    if (c->loaded)
+        rv_vs_save(&c->loaded->vs, c->sstc);
+    rv_vs_load(&r->vs, c->sstc);
+    axv_riscv64_write_hgatp(r->hgatp);
+    c->loaded = r;
+}
+
+static struct axv_rv_cpu *rv_cpu(const struct axv_vcpu *v)
+{
+    return v->pcpu ? (struct axv_rv_cpu *)v->pcpu->arch : NULL;
+}
+
+/* ------------------------------------------------------------------- vCPU */
+static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
+{
+    uint64_t hpa;
+    size_t frames;
+    struct axv_rv_vcpu *r = rv_alloc(v->hal, sizeof(*r), &hpa, &frames);
+
+    (void)config;
+    if (!r)
+        return AXV_ERR_NO_MEMORY;
+    r->hpa = hpa;
+    r->frames = frames;
+    r->frame.x[GPR_A0] = v->vcpu_id; /* a0 = hart id at entry */
+    /* sret enters VS-mode: SPP = S, and with hstatus.SPV the virtualization mode. */
+    r->frame.sstatus = R(SSTATUS, SPP_MASK);
+    r->frame.hstatus = R(HSTATUS, SPV_MASK) | R(HSTATUS, SPVP_MASK) | R(HSTATUS, VTW_MASK) |
+                       PREP(HSTATUS, VSXL, 2);
+    r->vs.vstimecmp = ~UINT64_C(0); /* no timer until the guest sets one */
+    v->arch = r;
+    return AXV_OK;
+}
+
+static enum axv_err rv_set_entry(struct axv_vcpu *v, uint64_t gpa)
+{
+    if (gpa & 1)
+        return AXV_ERR_INVALID_INPUT;
+    rv_of(v)->frame.sepc = gpa;
+    return AXV_OK;
+}
+
+/* G-stage: Sv39x4 (3 levels, 41-bit guest-physical) with a 16 KiB root. */
+static enum axv_err rv_set_npt(struct axv_vcpu *v, const struct axv_npt_config *npt)
+{
+    if (npt->levels != 3 || npt->gpa_bits != 41 || (npt->root & 0x3fff))
+        return AXV_ERR_INVALID_INPUT; /* only Sv39x4 so far */
+    rv_of(v)->hgatp = PREP(HGATP, MODE, R(HGATP, MODE_SV39X4)) | PREP(HGATP, PPN, npt->root >> 12);
+    return AXV_OK;
+}
+
+static enum axv_err rv_setup(struct axv_vcpu *v, const void *config)
+{
+    const struct axv_riscv64_setup *cfg = config;
+    if (cfg)
+        rv_of(v)->frame.x[GPR_A0 + 1] = cfg->a1;
+    return AXV_OK;
+}
+
+static enum axv_err rv_bind(struct axv_vcpu *v)
+{
+    struct axv_rv_cpu *c = axv_percpu_find(v->hal->cpu_id(v->hal->ctx), &axv_riscv64_ops)->arch;
+    struct axv_rv_vcpu *r = rv_of(v);
+
+    if (!GET(HGATP, VMID, r->hgatp)) {
+        if (c->next_vmid > 0x3fff) { /* 14-bit VMIDs ran out: start over with a clean TLB */
+            c->next_vmid = 1;
+            axv_rv_hfence_gvma_all();
+        }
+        r->hgatp |= PREP(HGATP, VMID, c->next_vmid++);
+    }
+    rv_load(c, r);
+    return AXV_OK;
+}
+
+static enum axv_err rv_unbind(struct axv_vcpu *v)
+{
+    struct axv_rv_cpu *c = rv_cpu(v);
+    struct axv_rv_vcpu *r = rv_of(v);
+
+    if (c && c->loaded == r) {
+        rv_vs_save(&r->vs, c->sstc);
+        c->loaded = NULL;
+    }
+    return AXV_OK;
+}
+
+/* ---------------------------------------------------------------- decode */
+static void rv_raw(struct axv_exit *e, const struct axv_rv_frame *f)
+{
+    e->raw.source = AXV_RAW_SOURCE_RISCV64;
+    e->raw.code = f->scause;
+    e->raw.qual = f->stval;
+    e->raw.addr = f->htval << 2;
+    e->raw.insn = f->htinst;
+}
+
+static uint64_t rv_take_vector(struct axv_rv_vcpu *r)
+{
+    uint64_t p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
+    while (p) {
+        uint64_t bit = p & (~p + 1);
+        if (__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_ACQ_REL) & bit)
+            return (uint64_t)__builtin_ctzll(bit);
+        p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
+    }
+    return AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
+}
+
+/* SBI calls answered here: a0 = error, a1 = value. */
+static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info *call, bool sstc)
+{
+    uint64_t *x = r->frame.x;
+    uint64_t err = 0, val = 0;
+
+    switch (call->id) {
+    case AXV_RISCV64_CALL_BASE_GET_SPEC_VERSION:
+        val = AXV_RISCV64_SBI_SPEC_VERSION;
+        break;
+    case AXV_RISCV64_CALL_BASE_GET_IMPL_ID:
+        val = AXV_RISCV64_SBI_IMPL_ID;
+        break;
+    case AXV_RISCV64_CALL_BASE_PROBE_EXTENSION: {
+        uint64_t eid = x[GPR_A0];
+        val = (eid >= AXV_RISCV64_HYPERCALL_EID_FIRST && eid <= AXV_RISCV64_HYPERCALL_EID_LAST) ||
+              axv_riscv64_call_find(SBI_KEY(eid, 0)) || axv_riscv64_call_find(SBI_KEY(eid, 2));
+        break;
+    }
+    case AXV_RISCV64_CALL_TIME_SET_TIMER:
+        if (sstc)
+            axv_riscv64_write_vstimecmp(x[GPR_A0]);
+        else
+            err = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
+        break;
+    case AXV_RISCV64_CALL_RFENCE_FENCE_I:
+        __asm__ volatile("fence.i" ::: "memory");
+        break;
+    case AXV_RISCV64_CALL_RFENCE_SFENCE_VMA:
+    case AXV_RISCV64_CALL_RFENCE_SFENCE_VMA_ASID:
+        __asm__ volatile(".insn r 0x73, 0x0, 0x11, x0, x0, x0" ::: "memory"); /* hfence.vvma */
+        break;
+    case AXV_RISCV64_CALL_IRQ_ACK:
+        val = rv_take_vector(r);
+        if (!__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE))
+            axv_riscv64_write_hvip(axv_riscv64_read_hvip() & ~R(HVIP, VSEIP_MASK));
+        break;
+    default:
+        break; /* get_impl_version, mvendorid, marchid, mimpid: 0 */
+    }
+    x[GPR_A0] = err;
+    x[GPR_A0 + 1] = val;
+}
+
+/* An ecall from VS: false when answered here (re-enter without an exit). */
+static bool rv_sbi(struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
+{
+    uint64_t *x = r->frame.x;
+    uint64_t eid = x[17], fid = x[16];
+    uint64_t key = SBI_KEY(eid, fid);
+    const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
+
+    r->frame.sepc += 4; /* ecall is never compressed */
+    if (eid >= AXV_RISCV64_HYPERCALL_EID_FIRST && eid <= AXV_RISCV64_HYPERCALL_EID_LAST) {
+        axv_exit_make_hypercall(e, key, &x[GPR_A0]);
+        return true;
+    }
+    if (!call) {
+        x[GPR_A0] = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
+        return false;
+    }
+    if (call->answered) {
+        rv_answer(r, call, sstc);
+        return false;
+    }
+    const uint64_t *a = &x[GPR_A0];
+    if (call->exit == AXV_EXIT_CPU_UP)
+        axv_exit_make_cpu_up(e, a[0], a[1], a[2]);
+    else if (call->exit == AXV_EXIT_CPU_DOWN)
+        axv_exit_make_cpu_down(e, 0);
+    else if (call->exit == AXV_EXIT_HALT)
+        axv_exit_make_halt(e);
+    else if (call->exit == AXV_EXIT_SEND_IPI)
+        axv_exit_make_send_ipi(e, a[1], a[0], a[1] == ~UINT64_C(0), false, 0);
+    else if (call->exit == AXV_EXIT_SYSTEM_DOWN && call->id == AXV_RISCV64_CALL_SRST_SYSTEM_RESET && a[0] != 0)
+        axv_exit_make_shutdown(e, AXV_SHUTDOWN_REASON_RESET_REQUEST); /* cold or warm reboot */
+    else if (call->exit == AXV_EXIT_SYSTEM_DOWN)
+        axv_exit_make_system_down(e);
+    else
+        axv_exit_make_hypercall(e, key, a);
+    return true;
+}
+
+/* A decoded load or store: width, register, sign, length. */
+struct rv_access {
+    uint8_t width;
+    uint8_t reg;
+    bool store;
+    bool sign;
+    uint8_t len;
+};
+
+/* Decodes a (possibly compressed) load or store; false for anything else. */
+static bool rv_decode_access(uint64_t insn, struct rv_access *a)
+{
+    if ((insn & 3) != 3) { /* compressed */
+        uint32_t c = (uint32_t)insn & 0xffff, op = c & 3, f3 = c >> 13;
+        a->len = 2;
+        a->sign = true;
+        if (op == 0 && (f3 == 2 || f3 == 3 || f3 == 6 || f3 == 7)) { /* C.LW C.LD C.SW C.SD */
+            a->width = (f3 & 1) ? 8 : 4;
+            a->store = f3 >= 6;
+            a->reg = (uint8_t)(((c >> 2) & 7) + 8);
+            return true;
+        }
+        if (op == 2 && (f3 == 2 || f3 == 3 || f3 == 6 || f3 == 7)) { /* C.LWSP C.LDSP C.SWSP C.SDSP */
+            a->width = (f3 & 1) ? 8 : 4;
+            a->store = f3 >= 6;
+            a->reg = (uint8_t)(a->store ? (c >> 2) & 31 : (c >> 7) & 31);
+            return true;
+        }
+        return false;
+    }
+    uint32_t i = (uint32_t)insn, opcode = i & 0x7f, f3 = (i >> 12) & 7;
+    a->len = 4;
+    if (opcode == 0x03 && f3 != 7) { /* LB LH LW LD LBU LHU LWU */
+        a->width = (uint8_t)(1u << (f3 & 3));
+        a->sign = f3 < 4;
+        a->store = false;
+        a->reg = (uint8_t)((i >> 7) & 31);
+        return true;
+    }
+    if (opcode == 0x23 && f3 < 4) { /* SB SH SW SD */
+        a->width = (uint8_t)(1u << f3);
+        a->sign = false;
+        a->store = true;
+        a->reg = (uint8_t)((i >> 20) & 31);
+        return true;
+    }
+    return false;
+}
+
+static void rv_guest_access(struct axv_rv_vcpu *r, struct axv_exit *e, bool store)
+{
+    struct axv_rv_frame *f = &r->frame;
+    uint64_t gpa = (f->htval << 2) | (f->stval & 3);
+    uint64_t insn = f->htinst;
+    struct rv_access a;
+
+    if (insn) {
+        /* A transformed instruction: bit 1 clear means the original was compressed. */
+        if (!(insn & 2)) {
+            insn |= 3; /* decode the standard form; it was 2 bytes long */
+            if (!rv_decode_access(insn, &a))
+                goto not_mmio;
+            a.len = 2;
+        } else if (!rv_decode_access(insn, &a)) {
+            goto not_mmio;
+        }
+    } else {
+        insn = axv_rv_hlvx_hu(f->sepc);
+        if ((insn & 3) == 3)
+            insn |= axv_rv_hlvx_hu(f->sepc + 2) << 16;
+        if (!rv_decode_access(insn, &a))
+            goto not_mmio;
+    }
+    if (a.store != store)
+        goto not_mmio;
+    if (store) {
+        uint64_t data = a.reg ? f->x[a.reg] : 0;
+        if (a.width < 8)
+            data &= (UINT64_C(1) << (8 * a.width)) - 1;
+        axv_exit_make_mmio_write(e, gpa, a.width, data);
+    } else {
+        axv_exit_make_mmio_read(e, gpa, a.width, a.reg, 8, a.sign && a.width < 8);
+    }
+    f->sepc += a.len;
+    return;
+not_mmio:
+    /* An AMO, a vector access or anything but a plain load/store: not emulable. */
+    axv_exit_make_nested_page_fault(e, gpa, store ? AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_WRITE
+                                                  : AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_READ);
+}
+
+static void rv_virtual_insn(struct axv_rv_vcpu *r, struct axv_exit *e)
+{
+    struct axv_rv_frame *f = &r->frame;
+    uint64_t insn = f->stval ? f->stval : axv_rv_hlvx_hu(f->sepc) | (axv_rv_hlvx_hu(f->sepc + 2) << 16);
+
+    if ((uint32_t)insn == 0x10500073u) { /* wfi */
+        axv_exit_make_halt(e);
+        f->sepc += 4;
+    } else {
+        axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNDECODABLE_INSN, insn);
+    }
+}
+
+static bool rv_decode(struct axv_vcpu *v, struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
+{
+    const struct axv_riscv64_exit_info *info = axv_riscv64_exit_info(r->frame.scause);
+    bool deliver = true;
+
+    switch (info->route) {
+    case AXV_RISCV64_ROUTE_SBI:
+        deliver = rv_sbi(r, e, sstc);
+        break;
+    case AXV_RISCV64_ROUTE_GUEST_LOAD_FAULT:
+        rv_guest_access(r, e, false);
+        break;
+    case AXV_RISCV64_ROUTE_GUEST_STORE_FAULT:
+        rv_guest_access(r, e, true);
+        break;
+    case AXV_RISCV64_ROUTE_GUEST_FETCH_FAULT:
+        axv_exit_make_nested_page_fault(e, (r->frame.htval << 2) | (r->frame.stval & 3),
+                                        AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_EXECUTE);
+        break;
+    case AXV_RISCV64_ROUTE_VIRTUAL_INSN:
+        rv_virtual_insn(r, e);
+        break;
+    case AXV_RISCV64_ROUTE_HOST_IRQ:
+        axv_exit_make_external_interrupt(e, v->hal->irq_fetch ? v->hal->irq_fetch(v->hal->ctx)
+                                                              : GET(SCAUSE, CODE, r->frame.scause));
+        break;
+    case AXV_RISCV64_ROUTE_DIRECT:
+        e->kind = info->exit;
+        break;
+    case AXV_RISCV64_ROUTE_UNHANDLED:
+        axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, r->frame.scause);
+        break;
+    }
+    if (deliver)
+        rv_raw(e, &r->frame);
+    return deliver;
+}
+
+static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
+{
+    struct axv_rv_vcpu *r = rv_of(v);
+    struct axv_rv_cpu *c = rv_cpu(v);
+
+    if (!c)
+        return AXV_ERR_BAD_STATE;
+    rv_load(c, r);
+    for (;;) {
+        if (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE))
+            axv_riscv64_write_hvip(axv_riscv64_read_hvip() | R(HVIP, VSEIP_MASK));
+        axv_rv_enter(&r->frame);
+        if (rv_decode(v, r, e, c->sstc))
+            return AXV_OK;
+    }
+}
+
+static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
+{
+    if (reg != 0)
+        rv_of(v)->frame.x[reg] = value; /* x0 is zero */
+    return AXV_OK;
+}
+
+static enum axv_err rv_set_return_value(struct axv_vcpu *v, uint64_t value)
+{
+    rv_of(v)->frame.x[GPR_A0] = value;
+    return AXV_OK;
+}
+
+static enum axv_err rv_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
+{
+    if (vector > 63)
+        return AXV_ERR_INVALID_INPUT;
+    __atomic_fetch_or(&rv_of(v)->pending, UINT64_C(1) << vector, __ATOMIC_ACQ_REL);
+    return AXV_OK;
+}
+
+static enum axv_err rv_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
+{
+    if (shape->has_reg && shape->reg != 0)
+        rv_of(v)->frame.x[shape->reg] = value; /* loads into x0 are discarded */
+    return AXV_OK;
+}
+
+static enum axv_err rv_destroy(struct axv_vcpu *v)
+{
+    struct axv_rv_vcpu *r = rv_of(v);
+    struct axv_rv_cpu *c = rv_cpu(v);
+
+    if (c && c->loaded == r)
+        c->loaded = NULL;
+    v->arch = NULL;
+    v->hal->free_frames(v->hal->ctx, r->hpa, r->frames);
+    return AXV_OK;
+}
+
+uint64_t axv_riscv64_get_gpr(const struct axv_vcpu *v, uint32_t reg)
+{
+    return v && v->arch && reg < 32 ? rv_of(v)->frame.x[reg] : 0;
+}
+
+uint64_t axv_riscv64_get_pc(const struct axv_vcpu *v)
+{
+    return v && v->arch ? rv_of(v)->frame.sepc : 0;
+}
+
+const struct axv_arch_ops axv_riscv64_ops = {
+    .name = "riscv64",
+    .num_gprs = 32,
+    .trusted_exits = true, /* widths come from opcodes, registers from 5-bit fields */
+    .percpu_init = rv_percpu_init,
+    .hardware_enable = rv_hardware_enable,
+    .hardware_disable = rv_hardware_disable,
+    .is_enabled = rv_is_enabled,
+    .percpu_fini = rv_percpu_fini,
+    .create = rv_create,
+    .set_entry = rv_set_entry,
+    .set_npt = rv_set_npt,
+    .setup = rv_setup,
+    .bind = rv_bind,
+    .unbind = rv_unbind,
+    .run = rv_run,
+    .set_gpr = rv_set_gpr,
+    .inject_interrupt = rv_inject_interrupt,
+    .set_return_value = rv_set_return_value,
+    .complete_read = rv_complete_read,
+    .destroy = rv_destroy,
+};

@@ -1,0 +1,170 @@
+/*
+ * The HS-mode world switch. axv_rv_enter saves the host's callee-saved
+ * registers and trap setup in the frame, points stvec at the exit path and
+ * sscratch at the frame, loads the guest's registers and SRETs into VS-mode.
+ * A trap from the guest lands in axv_rv_exit, which saves the guest,
+ * restores the host and returns scause. Offsets come from asm_defs.h.
+ * H-extension CSRs and instructions are spelled by number so any assembler
+ * accepts them.
+ */
+#include "asm_defs.h"
+
+#define CSR_HSTATUS 0x600
+
+    .option norvc
+    .text
+    .balign 4
+    .global axv_rv_enter
+    .type axv_rv_enter, %function
+axv_rv_enter:
+    sd ra, FRAME_HOST_REGS + 0(a0)
+    sd sp, FRAME_HOST_REGS + 8(a0)
+    sd gp, FRAME_HOST_REGS + 16(a0)
+    sd tp, FRAME_HOST_REGS + 24(a0)
+    sd s0, FRAME_HOST_REGS + 32(a0)
+    sd s1, FRAME_HOST_REGS + 40(a0)
+    sd s2, FRAME_HOST_REGS + 48(a0)
+    sd s3, FRAME_HOST_REGS + 56(a0)
+    sd s4, FRAME_HOST_REGS + 64(a0)
+    sd s5, FRAME_HOST_REGS + 72(a0)
+    sd s6, FRAME_HOST_REGS + 80(a0)
+    sd s7, FRAME_HOST_REGS + 88(a0)
+    sd s8, FRAME_HOST_REGS + 96(a0)
+    sd s9, FRAME_HOST_REGS + 104(a0)
+    sd s10, FRAME_HOST_REGS + 112(a0)
+    sd s11, FRAME_HOST_REGS + 120(a0)
+    csrr t0, stvec
+    sd t0, FRAME_HOST_STVEC(a0)
+    csrr t0, sstatus
+    sd t0, FRAME_HOST_SSTATUS(a0)
+    csrr t0, CSR_HSTATUS
+    sd t0, FRAME_HOST_HSTATUS(a0)
+
+    la t0, axv_rv_exit
+    csrw stvec, t0
+    csrw sscratch, a0
+    ld t0, FRAME_SEPC(a0)
+    csrw sepc, t0
+    ld t0, FRAME_SSTATUS(a0)
+    csrw sstatus, t0
+    ld t0, FRAME_HSTATUS(a0)
+    csrw CSR_HSTATUS, t0
+
+    ld x1, FRAME_X + 8(a0)
+    ld x2, FRAME_X + 16(a0)
+    ld x3, FRAME_X + 24(a0)
+    ld x4, FRAME_X + 32(a0)
+    ld x5, FRAME_X + 40(a0)
+    ld x6, FRAME_X + 48(a0)
+    ld x7, FRAME_X + 56(a0)
+    ld x8, FRAME_X + 64(a0)
+    ld x9, FRAME_X + 72(a0)
+    ld x11, FRAME_X + 88(a0)
+    ld x12, FRAME_X + 96(a0)
+    ld x13, FRAME_X + 104(a0)
+    ld x14, FRAME_X + 112(a0)
+    ld x15, FRAME_X + 120(a0)
+    ld x16, FRAME_X + 128(a0)
+    ld x17, FRAME_X + 136(a0)
+    ld x18, FRAME_X + 144(a0)
+    ld x19, FRAME_X + 152(a0)
+    ld x20, FRAME_X + 160(a0)
+    ld x21, FRAME_X + 168(a0)
+    ld x22, FRAME_X + 176(a0)
+    ld x23, FRAME_X + 184(a0)
+    ld x24, FRAME_X + 192(a0)
+    ld x25, FRAME_X + 200(a0)
+    ld x26, FRAME_X + 208(a0)
+    ld x27, FRAME_X + 216(a0)
+    ld x28, FRAME_X + 224(a0)
+    ld x29, FRAME_X + 232(a0)
+    ld x30, FRAME_X + 240(a0)
+    ld x31, FRAME_X + 248(a0)
+    ld x10, FRAME_X + 80(a0)
+    sret
+    .size axv_rv_enter, . - axv_rv_enter
+
+    .balign 4
+    .global axv_rv_exit
+axv_rv_exit:
+    csrrw a0, sscratch, a0
+    sd x1, FRAME_X + 8(a0)
+    sd x2, FRAME_X + 16(a0)
+    sd x3, FRAME_X + 24(a0)
+    sd x4, FRAME_X + 32(a0)
+    sd x5, FRAME_X + 40(a0)
+    sd x6, FRAME_X + 48(a0)
+    sd x7, FRAME_X + 56(a0)
+    sd x8, FRAME_X + 64(a0)
+    sd x9, FRAME_X + 72(a0)
+    sd x11, FRAME_X + 88(a0)
+    sd x12, FRAME_X + 96(a0)
+    sd x13, FRAME_X + 104(a0)
+    sd x14, FRAME_X + 112(a0)
+    sd x15, FRAME_X + 120(a0)
+    sd x16, FRAME_X + 128(a0)
+    sd x17, FRAME_X + 136(a0)
+    sd x18, FRAME_X + 144(a0)
+    sd x19, FRAME_X + 152(a0)
+    sd x20, FRAME_X + 160(a0)
+    sd x21, FRAME_X + 168(a0)
+    sd x22, FRAME_X + 176(a0)
+    sd x23, FRAME_X + 184(a0)
+    sd x24, FRAME_X + 192(a0)
+    sd x25, FRAME_X + 200(a0)
+    sd x26, FRAME_X + 208(a0)
+    sd x27, FRAME_X + 216(a0)
+    sd x28, FRAME_X + 224(a0)
+    sd x29, FRAME_X + 232(a0)
+    sd x30, FRAME_X + 240(a0)
+    sd x31, FRAME_X + 248(a0)
+    csrr t0, sscratch
+    sd t0, FRAME_X + 80(a0)
+    csrr t0, sepc
+    sd t0, FRAME_SEPC(a0)
+    csrr t0, scause
+    sd t0, FRAME_SCAUSE(a0)
+    csrr t0, stval
+    sd t0, FRAME_STVAL(a0)
+    csrr t0, 0x643              /* htval */
+    sd t0, FRAME_HTVAL(a0)
+    csrr t0, 0x64a              /* htinst */
+    sd t0, FRAME_HTINST(a0)
+
+    ld t0, FRAME_HOST_STVEC(a0)
+    csrw stvec, t0
+    ld t0, FRAME_HOST_HSTATUS(a0)
+    csrw CSR_HSTATUS, t0
+    ld t0, FRAME_HOST_SSTATUS(a0)
+    csrw sstatus, t0
+    ld ra, FRAME_HOST_REGS + 0(a0)
+    ld sp, FRAME_HOST_REGS + 8(a0)
+    ld gp, FRAME_HOST_REGS + 16(a0)
+    ld tp, FRAME_HOST_REGS + 24(a0)
+    ld s0, FRAME_HOST_REGS + 32(a0)
+    ld s1, FRAME_HOST_REGS + 40(a0)
+    ld s2, FRAME_HOST_REGS + 48(a0)
+    ld s3, FRAME_HOST_REGS + 56(a0)
+    ld s4, FRAME_HOST_REGS + 64(a0)
+    ld s5, FRAME_HOST_REGS + 72(a0)
+    ld s6, FRAME_HOST_REGS + 80(a0)
+    ld s7, FRAME_HOST_REGS + 88(a0)
+    ld s8, FRAME_HOST_REGS + 96(a0)
+    ld s9, FRAME_HOST_REGS + 104(a0)
+    ld s10, FRAME_HOST_REGS + 112(a0)
+    ld s11, FRAME_HOST_REGS + 120(a0)
+    ld a0, FRAME_SCAUSE(a0)
+    ret
+
+/* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
+    .balign 4
+    .global axv_rv_hlvx_hu
+axv_rv_hlvx_hu:
+    .insn r 0x73, 0x4, 0x32, a0, a0, x3
+    ret
+
+/* hfence.gvma zero, zero */
+    .global axv_rv_hfence_gvma_all
+axv_rv_hfence_gvma_all:
+    .insn r 0x73, 0x0, 0x31, x0, x0, x0
+    ret
