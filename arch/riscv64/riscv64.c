@@ -257,13 +257,24 @@ static void rv_raw(struct axv_exit *e, const struct axv_rv_frame *f)
     e->raw.insn = f->htinst;
 }
 
+/* Index of the lowest set bit (bit != 0); a loop: no libgcc on bare metal. */
+static uint64_t rv_bit_index(uint64_t bit)
+{
+    uint64_t n = 0;
+    while (!(bit & 1)) {
+        bit >>= 1;
+        n++;
+    }
+    return n;
+}
+
 static uint64_t rv_take_vector(struct axv_rv_vcpu *r)
 {
     uint64_t p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
     while (p) {
         uint64_t bit = p & (~p + 1);
         if (__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_ACQ_REL) & bit)
-            return (uint64_t)__builtin_ctzll(bit);
+            return rv_bit_index(bit);
         p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
     }
     return AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
