@@ -71,6 +71,7 @@ $(O)/bench-kvm: $(call objs,host,bench/bench_kvm.c) $(LIB)
 # Test guests for the kvm backend (tests/guests/kvm).
 -include build/guests-kvm.mk
 -include build/baremetal-aarch64.mk
+-include build/baremetal-riscv64.mk
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \
@@ -123,6 +124,8 @@ check: deps
 	@$(MAKE) --no-print-directory check-kvm
 	@$(MAKE) --no-print-directory check-aarch64
 	@$(MAKE) --no-print-directory check-aarch64-harness
+	@$(MAKE) --no-print-directory check-riscv64
+	@$(MAKE) --no-print-directory check-riscv64-harness
 	@$(MAKE) --no-print-directory check-new-exit
 	@echo "make check: all suites passed"
 
@@ -142,6 +145,7 @@ bench: deps
 	$(O)/bench-core
 	$(O)/bench-kvm
 	@$(MAKE) --no-print-directory bench-aarch64
+	@$(MAKE) --no-print-directory bench-riscv64
 
 dist: $(GEN_STAMP)
 	./build/dist.sh $(GEN) $(O) $(VERSION)

@@ -214,3 +214,31 @@ BM_TEST(rv_misbehaving_guest)
     struct axv_exit e = run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
+
+BM_TEST(rv_host_timer_is_external_interrupt)
+{
+    struct guest *g = guest_start("spin");
+    struct axv_exit e;
+
+    /* The host's own timer (Sstc stimecmp) fires while the guest spins. */
+    bm_csrw(0x14d, bm_csrr(time) + 2000);
+    bm_csrs(sie, 1u << 5);
+    BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+    bm_csrc(sie, 1u << 5);
+    bm_csrw(0x14d, ~UINT64_C(0));
+    BM_CHECK_EXIT(&e, AXV_EXIT_EXTERNAL_INTERRUPT);
+    BM_CHECK_EQ(e.u.external_interrupt.vector, 5); /* supervisor timer */
+    uint64_t pc = axv_riscv64_get_pc(&g->v[0]);
+    BM_CHECK(pc >= g->vm.entry && pc < g->vm.entry + g->vm.image->size, "pc 0x%llx", (unsigned long long)pc);
+}
+
+BM_TEST(rv_unknown_virtual_instruction_is_internal_error)
+{
+    struct guest *g = guest_start("vinsn");
+    struct axv_exit e = run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_INTERNAL_ERROR);
+    BM_CHECK_EQ(e.u.internal_error.subcode, AXV_INTERNAL_ERROR_SUBCODE_UNDECODABLE_INSN);
+    BM_CHECK_EQ(e.raw.code, 22);
+    BM_CHECK_EQ(axv_vcpu_state(&g->v[0]), AXV_VCPU_READY); /* the host keeps going */
+}
