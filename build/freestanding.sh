@@ -6,7 +6,7 @@ set -eu
 GEN=${1:-out/gen}
 OUT=out/freestanding
 WARN="-std=c11 -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion -Wmissing-prototypes -Wswitch-enum -Wvla -Wstrict-prototypes"
-SRCS="runtime/fmt.c runtime/percpu.c runtime/trace.c runtime/vcpu.c $GEN/src/errors.c $GEN/src/vcpu_sm.c $GEN/src/exits.c $GEN/src/trace_points.c"
+SRCS="runtime/backend.c runtime/fmt.c runtime/percpu.c runtime/trace.c runtime/vcpu.c $GEN/src/errors.c $GEN/src/vcpu_sm.c $GEN/src/exits.c $GEN/src/trace_points.c"
 ALLOWED="memcpy memset memmove memcmp"
 
 check_one() {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "axv/aarch64.h"
+#include "axv/backend.h"
 #include "context.h"
 
 #define R(reg, field) AXV_AARCH64_##reg##_##field
@@ -32,9 +33,8 @@ struct axv_a64_vcpu {
     uint64_t vtcr;
     uint64_t vmpidr;
     uint64_t hcr_base;
-    uint64_t pending;            /* injected vectors 0..63 not yet acknowledged; atomic */
+    struct axv_irq_pending pending; /* injected, not yet acknowledged */
     uint64_t hpa;
-    size_t frames;
     struct axv_a64_el1 el1;
 };
 
@@ -67,24 +67,11 @@ static struct axv_a64_vcpu *a64_of(const struct axv_vcpu *v)
     return (struct axv_a64_vcpu *)v->arch;
 }
 
-static void *a64_alloc(const struct axv_hal *hal, size_t size, uint64_t *hpa, size_t *frames)
-{
-    *frames = (size + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE;
-    *hpa = hal->alloc_frames(hal->ctx, *frames, 1);
-    if (!*hpa)
-        return NULL;
-    unsigned char *p = hal->phys_to_virt(hal->ctx, *hpa);
-    for (size_t i = 0; i < *frames * AXV_FRAME_SIZE; i++)
-        p[i] = 0;
-    return p;
-}
-
 /* ----------------------------------------------------------------- per CPU */
 static enum axv_err a64_percpu_init(struct axv_percpu *pc)
 {
     uint64_t hpa;
-    size_t frames;
-    struct axv_a64_cpu *c = a64_alloc(pc->hal, sizeof(*c), &hpa, &frames);
+    struct axv_a64_cpu *c = axv_backend_alloc(pc->hal, sizeof(*c), &hpa);
 
     if (!c)
         return AXV_ERR_NO_MEMORY;
@@ -101,7 +88,7 @@ static void a64_percpu_fini(struct axv_percpu *pc)
 
     pc->arch = NULL;
     if (c)
-        pc->hal->free_frames(pc->hal->ctx, c->hpa, (sizeof(*c) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE);
+        axv_backend_free(pc->hal, c->hpa, sizeof(*c));
 }
 
 static enum axv_err a64_hardware_enable(struct axv_percpu *pc)
@@ -228,13 +215,11 @@ static enum axv_err a64_create(struct axv_vcpu *v, const void *config)
 {
     const struct axv_aarch64_vcpu_config *cfg = config;
     uint64_t hpa;
-    size_t frames;
-    struct axv_a64_vcpu *a = a64_alloc(v->hal, sizeof(*a), &hpa, &frames);
+    struct axv_a64_vcpu *a = axv_backend_alloc(v->hal, sizeof(*a), &hpa);
 
     if (!a)
         return AXV_ERR_NO_MEMORY;
     a->hpa = hpa;
-    a->frames = frames;
     uint64_t aff = cfg ? cfg->mpidr : v->vcpu_id;
     a->vmpidr = R(VMPIDR_EL2, RES1) | (aff & (R(VMPIDR_EL2, AFF0_MASK) | R(VMPIDR_EL2, AFF1_MASK) |
                                                R(VMPIDR_EL2, AFF2_MASK) | R(VMPIDR_EL2, AFF3_MASK)));
@@ -338,18 +323,6 @@ static uint64_t a64_fault_ipa(void)
     return (GET(HPFAR_EL2, FIPA, hpfar) << 12) | (axv_aarch64_read_far_el2() & 0xfffu);
 }
 
-static uint64_t a64_take_vector(struct axv_a64_vcpu *a)
-{
-    uint64_t p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
-    while (p) {
-        uint64_t bit = p & (~p + 1);
-        if (__atomic_fetch_and(&a->pending, ~bit, __ATOMIC_ACQ_REL) & bit)
-            return (uint64_t)__builtin_ctzll(bit);
-        p = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE);
-    }
-    return AXV_AARCH64_PSCI_NOT_SUPPORTED;
-}
-
 /* A call the backend answers itself; returns false if it is not one. */
 static bool a64_answer(struct axv_a64_vcpu *a, const struct axv_aarch64_call_info *call)
 {
@@ -366,7 +339,8 @@ static bool a64_answer(struct axv_a64_vcpu *a, const struct axv_aarch64_call_inf
         x[0] = axv_aarch64_call_find(x[1]) ? AXV_AARCH64_PSCI_SUCCESS : AXV_AARCH64_PSCI_NOT_SUPPORTED;
         return true;
     case AXV_AARCH64_CALL_IRQ_ACK:
-        x[0] = a64_take_vector(a);
+        int vector = axv_irq_pending_take(&a->pending);
+        x[0] = vector < 0 ? AXV_AARCH64_PSCI_NOT_SUPPORTED : (uint64_t)vector;
         return true;
     default:
         x[0] = AXV_AARCH64_PSCI_NOT_SUPPORTED;
@@ -502,7 +476,7 @@ static enum axv_err a64_run(struct axv_vcpu *v, struct axv_exit *e)
         return AXV_ERR_BAD_STATE;
     a64_load(c, a); /* another vCPU may have run here since */
     for (;;) {
-        bool irq = __atomic_load_n(&a->pending, __ATOMIC_ACQUIRE) != 0;
+        bool irq = axv_irq_pending_any(&a->pending);
         a->frame.hcr = a->hcr_base | (irq ? R(HCR_EL2, VI_MASK) : 0);
         enum axv_a64_reason why = axv_a64_enter(&a->frame);
         if (why == AXV_A64_SYNC) {
@@ -536,10 +510,7 @@ static enum axv_err a64_set_return_value(struct axv_vcpu *v, uint64_t value)
 
 static enum axv_err a64_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
-    if (vector > 63)
-        return AXV_ERR_INVALID_INPUT;
-    __atomic_fetch_or(&a64_of(v)->pending, UINT64_C(1) << vector, __ATOMIC_ACQ_REL);
-    return AXV_OK;
+    return (enum axv_err)axv_irq_pending_set(&a64_of(v)->pending, vector);
 }
 
 static enum axv_err a64_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
@@ -559,7 +530,7 @@ static enum axv_err a64_destroy(struct axv_vcpu *v)
     if (c && c->loaded == a)
         c->loaded = NULL;
     v->arch = NULL;
-    v->hal->free_frames(v->hal->ctx, a->hpa, a->frames);
+    axv_backend_free(v->hal, a->hpa, sizeof(*a));
     return AXV_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "axv/backend.h"
 #include "axv/kvm.h"
 
 /* The signal another thread sends to pull a vCPU out of KVM_RUN. */
@@ -33,12 +34,11 @@ struct axv_kvm_vcpu {
     /* String or REP port I/O: one exit per element, without re-entering KVM. */
     uint32_t io_index;
     uint32_t io_count;
-    uint64_t pending[4];         /* interrupt vectors to inject; atomic */
+    struct axv_irq_pending pending; /* interrupt vectors to inject */
     struct axv_kvm_vm *vm;
     pthread_t thread;            /* the thread the vCPU is bound to */
     int bound;                   /* atomic: thread is valid */
     uint64_t hpa;
-    size_t frames;
 };
 
 static __thread char axv_kvm_error[160];
@@ -321,18 +321,15 @@ static enum axv_err kvm_create(struct axv_vcpu *v, const void *config)
 
     if (!cfg || !cfg->vm || cfg->vm->vm_fd < 0)
         return AXV_ERR_INVALID_INPUT;
-    size_t frames = (sizeof(struct axv_kvm_vcpu) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE;
-    uint64_t hpa = v->hal->alloc_frames(v->hal->ctx, frames, 1);
-    if (!hpa)
+    uint64_t hpa;
+    struct axv_kvm_vcpu *k = axv_backend_alloc(v->hal, sizeof(*k), &hpa);
+    if (!k)
         return AXV_ERR_NO_MEMORY;
-    struct axv_kvm_vcpu *k = v->hal->phys_to_virt(v->hal->ctx, hpa);
-    memset(k, 0, sizeof(*k));
     k->hpa = hpa;
-    k->frames = frames;
     k->vm = cfg->vm;
     k->fd = ioctl(cfg->vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->vcpu_id);
     if (k->fd < 0) {
-        v->hal->free_frames(v->hal->ctx, hpa, frames);
+        axv_backend_free(v->hal, hpa, sizeof(*k));
         return errno == EEXIST ? AXV_ERR_ALREADY_EXISTS : AXV_ERR_IO;
     }
     k->run = mmap(NULL, (size_t)cfg->vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->fd, 0);
@@ -341,7 +338,7 @@ static enum axv_err kvm_create(struct axv_vcpu *v, const void *config)
         if (k->run != MAP_FAILED)
             munmap(k->run, (size_t)cfg->vm->run_size);
         close(k->fd);
-        v->hal->free_frames(v->hal->ctx, hpa, frames);
+        axv_backend_free(v->hal, hpa, sizeof(*k));
         return err;
     }
     /*
@@ -469,33 +466,10 @@ static enum axv_err kvm_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
 
-    if (vector < 32 || vector > 255)
+    if (vector < 32 || axv_irq_pending_set(&k->pending, vector))
         return AXV_ERR_INVALID_INPUT; /* 0..31 are exceptions, not interrupts */
-    __atomic_fetch_or(&k->pending[vector / 64], UINT64_C(1) << (vector % 64), __ATOMIC_ACQ_REL);
     kvm_kick(k);
     return AXV_OK;
-}
-
-static int kvm_take_vector(struct axv_kvm_vcpu *k)
-{
-    for (uint32_t w = 0; w < 4; w++) {
-        uint64_t bits = __atomic_load_n(&k->pending[w], __ATOMIC_ACQUIRE);
-        while (bits) {
-            uint64_t bit = bits & (~bits + 1);
-            if (__atomic_fetch_and(&k->pending[w], ~bit, __ATOMIC_ACQ_REL) & bit)
-                return (int)(w * 64u + (uint32_t)__builtin_ctzll(bit));
-            bits = __atomic_load_n(&k->pending[w], __ATOMIC_ACQUIRE);
-        }
-    }
-    return -1;
-}
-
-static bool kvm_has_pending(struct axv_kvm_vcpu *k)
-{
-    for (uint32_t w = 0; w < 4; w++)
-        if (__atomic_load_n(&k->pending[w], __ATOMIC_ACQUIRE))
-            return true;
-    return false;
 }
 
 /* Delivers one pending interrupt if the guest can take it, else asks KVM to
@@ -505,20 +479,20 @@ static enum axv_err kvm_deliver_interrupts(struct axv_kvm_vcpu *k)
     struct kvm_run *run = k->run;
 
     /* Writes to the shared kvm_run page cost measurably; write only changes. */
-    if (!kvm_has_pending(k)) {
+    if (!axv_irq_pending_any(&k->pending)) {
         if (run->request_interrupt_window)
             run->request_interrupt_window = 0;
         return AXV_OK;
     }
     if (run->ready_for_interrupt_injection && run->if_flag) {
-        int vector = kvm_take_vector(k);
+        int vector = axv_irq_pending_take(&k->pending);
         if (vector >= 0) {
             struct kvm_interrupt irq = {.irq = (uint32_t)vector};
             if (ioctl(k->fd, KVM_INTERRUPT, &irq) < 0)
                 return AXV_ERR_IO;
         }
     }
-    run->request_interrupt_window = kvm_has_pending(k);
+    run->request_interrupt_window = axv_irq_pending_any(&k->pending) ? 1 : 0;
     return AXV_OK;
 }
 
@@ -665,7 +639,7 @@ static bool kvm_decode(struct axv_kvm_vcpu *k, struct axv_exit *e)
         kvm_mmio(k, e);
         return true;
     case AXV_KVM_ROUTE_HALT:
-        if (kvm_has_pending(k))
+        if (axv_irq_pending_any(&k->pending))
             return false; /* an interrupt is already waiting: no need to sleep */
         axv_exit_make_halt(e);
         kvm_raw(e, run, 0, 0);
@@ -777,7 +751,7 @@ static enum axv_err kvm_destroy(struct axv_vcpu *v)
     munmap(k->run, (size_t)k->vm->run_size);
     close(k->fd);
     v->arch = NULL;
-    v->hal->free_frames(v->hal->ctx, k->hpa, k->frames);
+    axv_backend_free(v->hal, k->hpa, sizeof(*k));
     return AXV_OK;
 }
 

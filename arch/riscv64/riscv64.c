@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "axv/backend.h"
 #include "axv/riscv64.h"
 #include "context.h"
 
@@ -31,9 +32,8 @@ struct axv_rv_vs {
 struct axv_rv_vcpu {
     struct axv_rv_frame frame;    /* first: the world switch's hot data */
     uint64_t hgatp;
-    uint64_t pending;             /* injected vectors 0..63 not yet acknowledged; atomic */
+    struct axv_irq_pending pending; /* injected, not yet acknowledged */
     uint64_t hpa;
-    size_t frames;
     struct axv_rv_vs vs;
 };
 
@@ -50,24 +50,11 @@ static struct axv_rv_vcpu *rv_of(const struct axv_vcpu *v)
     return (struct axv_rv_vcpu *)v->arch;
 }
 
-static void *rv_alloc(const struct axv_hal *hal, size_t size, uint64_t *hpa, size_t *frames)
-{
-    *frames = (size + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE;
-    *hpa = hal->alloc_frames(hal->ctx, *frames, 1);
-    if (!*hpa)
-        return NULL;
-    unsigned char *p = hal->phys_to_virt(hal->ctx, *hpa);
-    for (size_t i = 0; i < *frames * AXV_FRAME_SIZE; i++)
-        p[i] = 0;
-    return p;
-}
-
 /* ----------------------------------------------------------------- per CPU */
 static enum axv_err rv_percpu_init(struct axv_percpu *pc)
 {
     uint64_t hpa;
-    size_t frames;
-    struct axv_rv_cpu *c = rv_alloc(pc->hal, sizeof(*c), &hpa, &frames);
+    struct axv_rv_cpu *c = axv_backend_alloc(pc->hal, sizeof(*c), &hpa);
 
     if (!c)
         return AXV_ERR_NO_MEMORY;
@@ -82,7 +69,7 @@ static void rv_percpu_fini(struct axv_percpu *pc)
     struct axv_rv_cpu *c = pc->arch;
     pc->arch = NULL;
     if (c)
-        pc->hal->free_frames(pc->hal->ctx, c->hpa, (sizeof(*c) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE);
+        axv_backend_free(pc->hal, c->hpa, sizeof(*c));
 }
 
 static enum axv_err rv_hardware_enable(struct axv_percpu *pc)
@@ -176,14 +163,12 @@ static struct axv_rv_cpu *rv_cpu(const struct axv_vcpu *v)
 static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
 {
     uint64_t hpa;
-    size_t frames;
-    struct axv_rv_vcpu *r = rv_alloc(v->hal, sizeof(*r), &hpa, &frames);
+    struct axv_rv_vcpu *r = axv_backend_alloc(v->hal, sizeof(*r), &hpa);
 
     (void)config;
     if (!r)
         return AXV_ERR_NO_MEMORY;
     r->hpa = hpa;
-    r->frames = frames;
     r->frame.x[GPR_A0] = v->vcpu_id; /* a0 = hart id at entry */
     /* sret enters VS-mode: SPP = S, and with hstatus.SPV the virtualization mode. */
     r->frame.sstatus = R(SSTATUS, SPP_MASK);
@@ -257,29 +242,6 @@ static void rv_raw(struct axv_exit *e, const struct axv_rv_frame *f)
     e->raw.insn = f->htinst;
 }
 
-/* Index of the lowest set bit (bit != 0); a loop: no libgcc on bare metal. */
-static uint64_t rv_bit_index(uint64_t bit)
-{
-    uint64_t n = 0;
-    while (!(bit & 1)) {
-        bit >>= 1;
-        n++;
-    }
-    return n;
-}
-
-static uint64_t rv_take_vector(struct axv_rv_vcpu *r)
-{
-    uint64_t p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
-    while (p) {
-        uint64_t bit = p & (~p + 1);
-        if (__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_ACQ_REL) & bit)
-            return rv_bit_index(bit);
-        p = __atomic_load_n(&r->pending, __ATOMIC_ACQUIRE);
-    }
-    return AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
-}
-
 /* SBI calls answered here: a0 = error, a1 = value. */
 static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info *call, bool sstc)
 {
@@ -313,8 +275,9 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
         __asm__ volatile(".insn r 0x73, 0x0, 0x11, x0, x0, x0" ::: "memory"); /* hfence.vvma */
         break;
     case AXV_RISCV64_CALL_IRQ_ACK:
-        val = rv_take_vector(r);
-        if (!__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE))
+        int vector = axv_irq_pending_take(&r->pending);
+        val = vector < 0 ? AXV_RISCV64_SBI_ERR_NOT_SUPPORTED : (uint64_t)vector;
+        if (!axv_irq_pending_any(&r->pending))
             axv_riscv64_write_hvip(axv_riscv64_read_hvip() & ~R(HVIP, VSEIP_MASK));
         break;
     default:
@@ -514,7 +477,7 @@ static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
         return AXV_ERR_BAD_STATE;
     rv_load(c, r);
     for (;;) {
-        if (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE))
+        if (axv_irq_pending_any(&r->pending))
             axv_riscv64_write_hvip(axv_riscv64_read_hvip() | R(HVIP, VSEIP_MASK));
         axv_rv_enter(&r->frame);
         if (rv_decode(v, r, e, c->sstc))
@@ -537,10 +500,7 @@ static enum axv_err rv_set_return_value(struct axv_vcpu *v, uint64_t value)
 
 static enum axv_err rv_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
-    if (vector > 63)
-        return AXV_ERR_INVALID_INPUT;
-    __atomic_fetch_or(&rv_of(v)->pending, UINT64_C(1) << vector, __ATOMIC_ACQ_REL);
-    return AXV_OK;
+    return (enum axv_err)axv_irq_pending_set(&rv_of(v)->pending, vector);
 }
 
 static enum axv_err rv_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
@@ -558,7 +518,7 @@ static enum axv_err rv_destroy(struct axv_vcpu *v)
     if (c && c->loaded == r)
         c->loaded = NULL;
     v->arch = NULL;
-    v->hal->free_frames(v->hal->ctx, r->hpa, r->frames);
+    axv_backend_free(v->hal, r->hpa, sizeof(*r));
     return AXV_OK;
 }
 

@@ -5,16 +5,16 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "axv/backend.h"
 #include "axv/sim.h"
 
 struct axv_sim_vcpu {
     uint64_t regs[AXV_SIM_NUM_GPRS];
     uint32_t pc;
     uint64_t hpa;                         /* of this struct, to free it */
-    size_t frames;
     struct axv_sim_config cfg;
     struct axv_npt_config npt;
-    uint64_t pending[4];                  /* interrupt vectors 0..255; atomic */
+    struct axv_irq_pending pending;
     uint32_t loaded_cpu;                  /* UINT32_MAX when not bound */
     enum axv_err fail[AXV_ARCH_OP__COUNT];
     enum axv_err fail_complete;
@@ -110,14 +110,11 @@ static enum axv_err sim_create(struct axv_vcpu *v, const void *config)
         return err;
     if (!cfg || (!cfg->prog && cfg->len))
         return AXV_ERR_INVALID_INPUT;
-    size_t frames = (sizeof(struct axv_sim_vcpu) + AXV_FRAME_SIZE - 1) / AXV_FRAME_SIZE;
-    uint64_t hpa = v->hal->alloc_frames(v->hal->ctx, frames, 1);
-    if (!hpa)
+    uint64_t hpa;
+    struct axv_sim_vcpu *s = axv_backend_alloc(v->hal, sizeof(*s), &hpa);
+    if (!s)
         return AXV_ERR_NO_MEMORY;
-    struct axv_sim_vcpu *s = v->hal->phys_to_virt(v->hal->ctx, hpa);
-    memset(s, 0, sizeof(*s));
     s->hpa = hpa;
-    s->frames = frames;
     s->cfg = *cfg;
     s->loaded_cpu = AXV_SIM_NOT_LOADED;
     v->arch = s;
@@ -243,23 +240,6 @@ static void sim_exit_from_insn(struct axv_exit *e, const struct axv_sim_vcpu *s,
     sim_raw(e, s, pc);
 }
 
-static bool sim_take_irq(struct axv_sim_vcpu *s, uint64_t *vector)
-{
-    for (uint32_t w = 0; w < 4; w++) {
-        uint64_t bits = __atomic_load_n(&s->pending[w], __ATOMIC_ACQUIRE);
-        while (bits) {
-            uint64_t bit = bits & -bits;
-            uint64_t old = __atomic_fetch_and(&s->pending[w], ~bit, __ATOMIC_ACQ_REL);
-            if (old & bit) {
-                *vector = w * 64u + (uint64_t)__builtin_ctzll(bit);
-                return true;
-            }
-            bits = __atomic_load_n(&s->pending[w], __ATOMIC_ACQUIRE);
-        }
-    }
-    return false;
-}
-
 static enum axv_err sim_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     enum axv_err err = sim_enter(v, AXV_ARCH_OP_RUN);
@@ -292,14 +272,14 @@ static enum axv_err sim_run(struct axv_vcpu *v, struct axv_exit *e)
             }
             break;
         case AXV_SIM_OP_WAIT_IRQ: {
-            uint64_t vector;
-            if (!sim_take_irq(s, &vector)) {
+            int vector = axv_irq_pending_take(&s->pending);
+            if (vector < 0) {
                 memset(e, 0, sizeof(*e));
                 axv_exit_make_halt(e);
                 sim_raw(e, s, pc);
                 return AXV_OK; /* pc stays: the guest waits again when resumed */
             }
-            *reg = vector;
+            *reg = (uint64_t)vector;
             break;
         }
         case AXV_SIM_OP_JUMP:
@@ -343,10 +323,7 @@ static enum axv_err sim_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
     enum axv_err err = sim_enter(v, AXV_ARCH_OP_INJECT_INTERRUPT);
     if (err)
         return err;
-    if (vector > 255)
-        return AXV_ERR_INVALID_INPUT;
-    __atomic_fetch_or(&sim_of(v)->pending[vector / 64], UINT64_C(1) << (vector % 64), __ATOMIC_ACQ_REL);
-    return AXV_OK;
+    return (enum axv_err)axv_irq_pending_set(&sim_of(v)->pending, vector);
 }
 
 static enum axv_err sim_set_return_value(struct axv_vcpu *v, uint64_t value)
@@ -384,7 +361,7 @@ static enum axv_err sim_destroy(struct axv_vcpu *v)
         return err;
     struct axv_sim_vcpu *s = sim_of(v);
     v->arch = NULL;
-    v->hal->free_frames(v->hal->ctx, s->hpa, s->frames);
+    axv_backend_free(v->hal, s->hpa, sizeof(*s));
     return AXV_OK;
 }
 
