@@ -26,9 +26,19 @@ check "run.sh exits 1 (got $status)" test "$status" -eq 1
 check "CHECK_EQ message" has '^FAIL selftest_fail_check_eq: fail\.c:[0-9]+: 1 \+ 1 == 3: 0x2 vs 0x3$'
 check "check in a helper" has '^FAIL selftest_fail_in_helper: fail\.c:[0-9]+: helper got 42$'
 check "CHECK_OK message" has '^FAIL selftest_fail_err: fail\.c:[0-9]+: AXV_ERR_BAD_STATE returned bad_state \(.*\), expected ok$'
-check "unexpected exception" has '^FAIL selftest_fail_exception: unexpected exception: sync EL2h: ESR_EL2=0x[0-9a-f]+ \(EC 0x3c BRK'
+case $arch in
+riscv64)
+    exception='^FAIL selftest_fail_exception: unexpected exception: trap from HS: scause=0x3 \(breakpoint\) sepc=0x8'
+    cleanup='^FAIL selftest_fail_cleanup_traps: unexpected exception: trap from HS: scause=0x1 .*sepc=0x8 '
+    ;;
+*)
+    exception='^FAIL selftest_fail_exception: unexpected exception: sync EL2h: ESR_EL2=0x[0-9a-f]+ \(EC 0x3c BRK'
+    cleanup='^FAIL selftest_fail_cleanup_traps: unexpected exception: .*ELR_EL2=0x8 '
+    ;;
+esac
+check "unexpected exception" has "$exception"
 check "exception with a corrupt SP" has '^FAIL selftest_fail_exception_bad_sp: unexpected exception: .*SP=0x1234 \(outside the stack'
-check "exception in a cleanup" has '^FAIL selftest_fail_cleanup_traps: unexpected exception: .*ELR_EL2=0x8 '
+check "exception in a cleanup" has "$cleanup"
 check "leak" has '^FAIL selftest_fail_leak: leaked 3 frames'
 check "HAL misuse" has '^FAIL selftest_fail_hal_misuse: HAL misuse: free_frames\(0x[0-9a-f]+, 1\): not the start of an allocation \(double free\?\)$'
 check "stack guard" has '^FAIL selftest_fail_stack_guard: stack overflow'

@@ -50,6 +50,8 @@ BM_TEST(selftest_fail_exception_bad_sp)
 #if defined(__aarch64__)
     /* A corrupt SP, then a fault: reported from the trap stack. */
     __asm__ volatile("mov x9, #0x1234\n\tmov sp, x9\n\tbrk #1" : : : "x9", "memory");
+#elif defined(__riscv)
+    __asm__ volatile("li t0, 0x1234\n\tmv sp, t0\n\tebreak" : : : "t0", "memory");
 #else
     __builtin_trap();
 #endif
