@@ -7,106 +7,27 @@
 #include "bm.h"
 #include "bm_test.h"
 #include "bm_vm.h"
+#include "bm_vmm.h"
 
-#define TESTDEV 0x0a000000u
-#define TESTDEV_NEG_VALUE 0x8081828384858687u
-#define GUEST_FAIL_CALL 0xc6000001u
-#define MAX_WRITES 16
+#define TESTDEV BM_TESTDEV
 
-struct guest {
-    struct bm_vm vm;
-    struct axv_percpu pc;
-    struct axv_vcpu v[2];
-    int nvcpus;
-    struct {
-        uint64_t addr, data;
-        uint8_t width;
-    } writes[MAX_WRITES];
-    int nwrites;
-};
+static const struct bm_backend a64 = {&axv_aarch64_ops, 0xc6000001u, axv_aarch64_get_pc};
 
-static struct guest G;
-
-static void guest_cleanup(void *arg)
+/* vCPU 0 at the guest's entry, with extra HCR_EL2 traps. */
+static struct bm_vmm *guest_start(const char *name, uint64_t hcr_extra)
 {
-    struct guest *g = arg;
+    static struct axv_aarch64_setup setup;
 
-    for (int i = 0; i < g->nvcpus; i++) {
-        if (axv_vcpu_state(&g->v[i]) == AXV_VCPU_BLOCKED)
-            axv_vcpu_unblock(&g->v[i]);
-        if (axv_vcpu_state(&g->v[i]) == AXV_VCPU_READY)
-            axv_vcpu_unbind(&g->v[i]);
-        axv_vcpu_destroy(&g->v[i]);
-    }
-    g->nvcpus = 0;
-    if (g->pc.flags)
-        axv_percpu_fini(&g->pc);
-    bm_vm_destroy(&g->vm);
+    setup = (struct axv_aarch64_setup){.hcr_extra = hcr_extra};
+    return bm_vmm_start(&a64, name, NULL, &setup);
 }
 
-static void vcpu_add(struct guest *g, uint64_t entry, uint64_t x0, uint64_t hcr_extra)
+static void vcpu_add(struct bm_vmm *m, uint64_t entry, uint64_t x0)
 {
-    struct axv_vcpu *v = &g->v[g->nvcpus];
-    struct axv_aarch64_vcpu_config ac = {.mpidr = (uint64_t)g->nvcpus};
-    struct axv_vcpu_config vc = {.vm_id = 1, .vcpu_id = (uint32_t)g->nvcpus, .arch_config = &ac};
-    struct axv_aarch64_setup setup = {.x0 = x0, .hcr_extra = hcr_extra};
-
-    BM_CHECK_OK(axv_vcpu_create(v, &vc, &axv_aarch64_ops, bm_hal()));
-    g->nvcpus++;
-    BM_CHECK_OK(axv_vcpu_setup(v, entry, &g->vm.npt, &setup));
-    BM_CHECK_OK(axv_vcpu_bind(v));
+    struct axv_aarch64_setup setup = {.x0 = x0};
+    bm_vmm_add_vcpu(m, entry, NULL, &setup);
 }
 
-static struct guest *guest_start(const char *name, uint64_t hcr_extra)
-{
-    struct guest *g = &G;
-
-    memset(g, 0, sizeof(*g));
-    bm_cleanup(guest_cleanup, g);
-    BM_CHECK_EQ(bm_vm_create(&g->vm, name, 0), 0);
-    BM_CHECK_OK(axv_percpu_init(&g->pc, 0, &axv_aarch64_ops, bm_hal()));
-    BM_CHECK_OK(axv_percpu_enable(&g->pc));
-    vcpu_add(g, g->vm.entry, 0, hcr_extra);
-    return g;
-}
-
-/* The test device: reads are bytes of TESTDEV_NEG_VALUE, writes are recorded. */
-static uint64_t testdev_read(uint64_t addr, uint8_t width)
-{
-    uint64_t off = addr - TESTDEV;
-    uint64_t v = off < 8 ? TESTDEV_NEG_VALUE >> (8 * off) : 0;
-    return width < 8 ? v & ((UINT64_C(1) << (8 * width)) - 1) : v;
-}
-
-/* Runs vCPU i once and fails the test on a guest-reported failure. */
-static struct axv_exit run(struct guest *g, int i)
-{
-    struct axv_exit e;
-
-    BM_CHECK_OK(axv_vcpu_run(&g->v[i], &e));
-    if (e.kind == AXV_EXIT_HYPERCALL && e.u.hypercall.nr == GUEST_FAIL_CALL)
-        BM_FAIL("guest check %llu failed (vCPU %d, pc 0x%llx)", (unsigned long long)e.u.hypercall.args[0], i,
-                (unsigned long long)axv_aarch64_get_pc(&g->v[i]));
-    if (e.kind == AXV_EXIT_MMIO_READ && e.u.mmio_read.addr >= TESTDEV && e.u.mmio_read.addr < TESTDEV + 0x1000)
-        BM_CHECK_OK(axv_vcpu_complete_read(&g->v[i], testdev_read(e.u.mmio_read.addr, e.u.mmio_read.width)));
-    if (e.kind == AXV_EXIT_MMIO_WRITE && g->nwrites < MAX_WRITES) {
-        g->writes[g->nwrites].addr = e.u.mmio_write.addr;
-        g->writes[g->nwrites].width = e.u.mmio_write.width;
-        g->writes[g->nwrites++].data = e.u.mmio_write.data;
-    }
-    return e;
-}
-
-/* Runs vCPU i until an exit that is not MMIO; returns it. */
-static struct axv_exit run_until_event(struct guest *g, int i)
-{
-    for (int n = 0; n < 1000; n++) {
-        struct axv_exit e = run(g, i);
-        if (e.kind != AXV_EXIT_MMIO_READ && e.kind != AXV_EXIT_MMIO_WRITE)
-            return e;
-    }
-    BM_FAIL("guest made 1000 MMIO accesses without finishing");
-}
 
 BM_TEST(a64_enable_disable)
 {
@@ -127,8 +48,8 @@ BM_TEST(a64_enable_disable)
 
 BM_TEST(a64_mmio_widths_and_sign_extension)
 {
-    struct guest *g = guest_start("mmio", 0);
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("mmio", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     /* The first exit: ldrb w1: one byte, unsigned, into a W register. */
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ);
@@ -137,11 +58,11 @@ BM_TEST(a64_mmio_widths_and_sign_extension)
     BM_CHECK_EQ(e.u.mmio_read.reg, 1);
     BM_CHECK_EQ(e.u.mmio_read.reg_width, 4);
     BM_CHECK(!e.u.mmio_read.signed_ext);
-    e = run(g, 0); /* ldrsb x2 */
+    e = bm_vmm_run(g, 0); /* ldrsb x2 */
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ);
     BM_CHECK(e.u.mmio_read.signed_ext);
     BM_CHECK_EQ(e.u.mmio_read.reg_width, 8);
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(g->nwrites, 5);
     static const struct {
@@ -157,8 +78,8 @@ BM_TEST(a64_mmio_widths_and_sign_extension)
 
 BM_TEST(a64_psci_hypercall_and_second_vcpu)
 {
-    struct guest *g = guest_start("psci", 0);
-    struct axv_exit e = run_until_event(g, 0);
+    struct bm_vmm *g = guest_start("psci", 0);
+    struct axv_exit e = bm_vmm_run_until_event(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
     BM_CHECK_EQ(e.u.hypercall.nr, 0xc6000100u);
@@ -167,62 +88,62 @@ BM_TEST(a64_psci_hypercall_and_second_vcpu)
         sum += e.u.hypercall.args[i];
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], sum));
 
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
     BM_CHECK_EQ(e.u.cpu_up.target_cpu, 1);
     BM_CHECK_EQ(e.u.cpu_up.arg, 0x55);
-    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg, 0);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg);
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
 
     /* Time-share the one physical CPU: vCPU 1 until it stops, then vCPU 0. */
-    e = run_until_event(g, 1);
+    e = bm_vmm_run_until_event(g, 1);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(a64_sysreg_traps)
 {
-    struct guest *g = guest_start("sysreg", AXV_AARCH64_HCR_EL2_TID3_MASK | AXV_AARCH64_HCR_EL2_TVM_MASK);
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("sysreg", AXV_AARCH64_HCR_EL2_TID3_MASK | AXV_AARCH64_HCR_EL2_TVM_MASK);
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_READ);
     BM_CHECK_EQ(e.u.sys_reg_read.addr, (3u << 14) | (0u << 11) | (0u << 7) | (4u << 3) | 0u); /* ID_AA64PFR0_EL1 */
     BM_CHECK_EQ(e.u.sys_reg_read.reg, 5);
     BM_CHECK_OK(axv_vcpu_complete_read(&g->v[0], 0x1111));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_READ);
     BM_CHECK_OK(axv_vcpu_complete_read(&g->v[0], 0x2222));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_WRITE);
     BM_CHECK_EQ(e.u.sys_reg_write.addr, AXV_AARCH64_CONTEXTIDR_EL1_KEY);
     BM_CHECK_EQ(e.u.sys_reg_write.value, 0x77);
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(a64_wfi_halt_and_injected_interrupt)
 {
-    struct guest *g = guest_start("wfi", 0);
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("wfi", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
     BM_CHECK_OK(axv_vcpu_block(&g->v[0]));
     BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 7));
     BM_CHECK_OK(axv_vcpu_unblock(&g->v[0]));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     /* WFE is idle where it traps; QEMU's TCG treats WFE as a yield and never traps it. */
     if (e.kind == AXV_EXIT_IDLE)
-        e = run(g, 0);
+        e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(a64_misbehaving_guest)
 {
-    struct guest *g = guest_start("bad", 0);
+    struct bm_vmm *g = guest_start("bad", 0);
 
     for (int step = 0; step < 3; step++) {
-        struct axv_exit e = run(g, 0);
+        struct axv_exit e = bm_vmm_run(g, 0);
         BM_CHECK_EXIT(&e, AXV_EXIT_NESTED_PAGE_FAULT);
         if (step == 0)
             BM_CHECK_EQ(e.u.nested_page_fault.addr, TESTDEV);
@@ -232,30 +153,30 @@ BM_TEST(a64_misbehaving_guest)
         /* The VMM decides: here it moves the guest on. */
         BM_CHECK_OK(axv_vcpu_set_entry(&g->v[0], axv_aarch64_get_gpr(&g->v[0], 19)));
     }
-    struct axv_exit e = run(g, 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(a64_psci_suspend_and_reset)
 {
-    struct guest *g = guest_start("reset", 0);
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("reset", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT); /* CPU_SUSPEND: standby until an interrupt */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SHUTDOWN);
     BM_CHECK_EQ(e.u.shutdown.reason, AXV_SHUTDOWN_REASON_RESET_REQUEST);
 }
 
 BM_TEST(a64_unhandled_class_is_internal_error)
 {
-    struct guest *g = guest_start("fp", 0);
+    struct bm_vmm *g = guest_start("fp", 0);
 
     /* Make FP/SIMD trap to EL2 (EC 0x07), a class the backend does not handle. */
     bm_msr(cptr_el2, bm_mrs(cptr_el2) | AXV_AARCH64_CPTR_EL2_TFP_MASK);
     bm_isb();
-    struct axv_exit e = run(g, 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
     bm_msr(cptr_el2, bm_mrs(cptr_el2) & ~AXV_AARCH64_CPTR_EL2_TFP_MASK);
     bm_isb();
     BM_CHECK_EXIT(&e, AXV_EXIT_INTERNAL_ERROR);

@@ -7,105 +7,25 @@
 #include "bm.h"
 #include "bm_test.h"
 #include "bm_vm.h"
+#include "bm_vmm.h"
 
-#define TESTDEV 0x0a000000u
-#define TESTDEV_VALUE 0x8081828384858687u
-#define GUEST_FAIL_CALL 0x0900000100000000u /* EID 0x09000001, FID 0 */
+#define TESTDEV BM_TESTDEV
 #define HYPERCALL_EID 0x09000010u
-#define MAX_WRITES 16
 
-struct guest {
-    struct bm_vm vm;
-    struct axv_percpu pc;
-    struct axv_vcpu v[2];
-    int nvcpus;
-    struct {
-        uint64_t addr, data;
-        uint8_t width;
-    } writes[MAX_WRITES];
-    int nwrites;
-};
+static const struct bm_backend rv = {&axv_riscv64_ops, 0x0900000100000000u /* EID 0x09000001 */,
+                                     axv_riscv64_get_pc};
 
-static struct guest G;
-
-static void guest_cleanup(void *arg)
+static struct bm_vmm *guest_start(const char *name)
 {
-    struct guest *g = arg;
-
-    for (int i = 0; i < g->nvcpus; i++) {
-        if (axv_vcpu_state(&g->v[i]) == AXV_VCPU_BLOCKED)
-            axv_vcpu_unblock(&g->v[i]);
-        if (axv_vcpu_state(&g->v[i]) == AXV_VCPU_READY)
-            axv_vcpu_unbind(&g->v[i]);
-        axv_vcpu_destroy(&g->v[i]);
-    }
-    g->nvcpus = 0;
-    if (g->pc.flags)
-        axv_percpu_fini(&g->pc);
-    bm_vm_destroy(&g->vm);
+    return bm_vmm_start(&rv, name, NULL, NULL);
 }
 
-static void vcpu_add(struct guest *g, uint64_t entry, uint64_t a1)
+static void vcpu_add(struct bm_vmm *m, uint64_t entry, uint64_t a1)
 {
-    struct axv_vcpu *v = &g->v[g->nvcpus];
-    struct axv_vcpu_config vc = {.vm_id = 1, .vcpu_id = (uint32_t)g->nvcpus};
     struct axv_riscv64_setup setup = {.a1 = a1};
-
-    BM_CHECK_OK(axv_vcpu_create(v, &vc, &axv_riscv64_ops, bm_hal()));
-    g->nvcpus++;
-    BM_CHECK_OK(axv_vcpu_setup(v, entry, &g->vm.npt, &setup));
-    BM_CHECK_OK(axv_vcpu_bind(v));
+    bm_vmm_add_vcpu(m, entry, NULL, &setup);
 }
 
-static struct guest *guest_start(const char *name)
-{
-    struct guest *g = &G;
-
-    memset(g, 0, sizeof(*g));
-    bm_cleanup(guest_cleanup, g);
-    BM_CHECK_EQ(bm_vm_create(&g->vm, name, 0), 0);
-    BM_CHECK_OK(axv_percpu_init(&g->pc, 0, &axv_riscv64_ops, bm_hal()));
-    BM_CHECK_OK(axv_percpu_enable(&g->pc));
-    vcpu_add(g, g->vm.entry, 0);
-    return g;
-}
-
-static uint64_t testdev_read(uint64_t addr, uint8_t width)
-{
-    uint64_t off = addr - TESTDEV;
-    uint64_t v = off < 8 ? TESTDEV_VALUE >> (8 * off) : 0;
-    return width < 8 ? v & ((UINT64_C(1) << (8 * width)) - 1) : v;
-}
-
-static struct axv_exit run(struct guest *g, int i)
-{
-    struct axv_exit e;
-
-    BM_CHECK_OK(axv_vcpu_run(&g->v[i], &e));
-    if (e.kind == AXV_EXIT_HYPERCALL && e.u.hypercall.nr == GUEST_FAIL_CALL)
-        BM_FAIL("guest check 0x%llx failed (vCPU %d, pc 0x%llx, a1 0x%llx a2 0x%llx)",
-                (unsigned long long)e.u.hypercall.args[0], i,
-                (unsigned long long)axv_riscv64_get_pc(&g->v[i]), (unsigned long long)e.u.hypercall.args[1],
-                (unsigned long long)e.u.hypercall.args[2]);
-    if (e.kind == AXV_EXIT_MMIO_READ && e.u.mmio_read.addr >= TESTDEV && e.u.mmio_read.addr < TESTDEV + 0x1000)
-        BM_CHECK_OK(axv_vcpu_complete_read(&g->v[i], testdev_read(e.u.mmio_read.addr, e.u.mmio_read.width)));
-    if (e.kind == AXV_EXIT_MMIO_WRITE && g->nwrites < MAX_WRITES) {
-        g->writes[g->nwrites].addr = e.u.mmio_write.addr;
-        g->writes[g->nwrites].width = e.u.mmio_write.width;
-        g->writes[g->nwrites++].data = e.u.mmio_write.data;
-    }
-    return e;
-}
-
-static struct axv_exit run_until_event(struct guest *g, int i)
-{
-    for (int n = 0; n < 1000; n++) {
-        struct axv_exit e = run(g, i);
-        if (e.kind != AXV_EXIT_MMIO_READ && e.kind != AXV_EXIT_MMIO_WRITE)
-            return e;
-    }
-    BM_FAIL("guest made 1000 MMIO accesses without finishing");
-}
 
 BM_TEST(rv_enable_disable)
 {
@@ -123,8 +43,8 @@ BM_TEST(rv_enable_disable)
 
 BM_TEST(rv_mmio_widths_sign_extension_and_compressed)
 {
-    struct guest *g = guest_start("mmio");
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("mmio");
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     /* lb a2: one byte, sign-extended into a 64-bit register. */
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ);
@@ -132,10 +52,10 @@ BM_TEST(rv_mmio_widths_sign_extension_and_compressed)
     BM_CHECK_EQ(e.u.mmio_read.width, 1);
     BM_CHECK_EQ(e.u.mmio_read.reg, 12);
     BM_CHECK(e.u.mmio_read.signed_ext);
-    e = run(g, 0); /* lbu a3 */
+    e = bm_vmm_run(g, 0); /* lbu a3 */
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ);
     BM_CHECK(!e.u.mmio_read.signed_ext);
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     static const struct {
         uint8_t width;
@@ -152,8 +72,8 @@ BM_TEST(rv_mmio_widths_sign_extension_and_compressed)
 
 BM_TEST(rv_sbi_hypercall_hsm_ipi)
 {
-    struct guest *g = guest_start("sbi");
-    struct axv_exit e = run_until_event(g, 0);
+    struct bm_vmm *g = guest_start("sbi");
+    struct axv_exit e = bm_vmm_run_until_event(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
     BM_CHECK_EQ(e.u.hypercall.nr, ((uint64_t)HYPERCALL_EID << 32) | 7);
@@ -162,46 +82,46 @@ BM_TEST(rv_sbi_hypercall_hsm_ipi)
         sum += e.u.hypercall.args[i];
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], sum));
 
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
     BM_CHECK_EQ(e.u.cpu_up.target_cpu, 1);
     BM_CHECK_EQ(e.u.cpu_up.arg, 0x55);
     vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg);
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0)); /* SBI_SUCCESS */
 
-    e = run_until_event(g, 1);
+    e = bm_vmm_run_until_event(g, 1);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
     BM_CHECK_EQ(e.u.send_ipi.target_cpu_aux, 2); /* hart mask */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
-    e = run_until_event(g, 0);
+    e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(rv_wfi_halt_injected_irq_suspend_reboot)
 {
-    struct guest *g = guest_start("wfi");
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("wfi");
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
     BM_CHECK_OK(axv_vcpu_block(&g->v[0]));
     BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 7));
     BM_CHECK_OK(axv_vcpu_unblock(&g->v[0]));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT); /* HSM hart_suspend */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
-    e = run(g, 0);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SHUTDOWN);
     BM_CHECK_EQ(e.u.shutdown.reason, AXV_SHUTDOWN_REASON_RESET_REQUEST);
 }
 
 BM_TEST(rv_misbehaving_guest)
 {
-    struct guest *g = guest_start("bad");
+    struct bm_vmm *g = guest_start("bad");
 
     for (int step = 0; step < 2; step++) {
-        struct axv_exit e = run(g, 0);
+        struct axv_exit e = bm_vmm_run(g, 0);
         BM_CHECK_EXIT(&e, AXV_EXIT_NESTED_PAGE_FAULT);
         /* The AMO: QEMU reports it as a load or a store fault; either way not emulable. */
         if (step == 0)
@@ -211,13 +131,13 @@ BM_TEST(rv_misbehaving_guest)
         BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_RISCV64);
         BM_CHECK_OK(axv_vcpu_set_entry(&g->v[0], axv_riscv64_get_gpr(&g->v[0], 9))); /* s1 */
     }
-    struct axv_exit e = run(g, 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
 BM_TEST(rv_host_timer_is_external_interrupt)
 {
-    struct guest *g = guest_start("spin");
+    struct bm_vmm *g = guest_start("spin");
     struct axv_exit e;
 
     /* The host's own timer (Sstc stimecmp) fires while the guest spins. */
@@ -234,8 +154,8 @@ BM_TEST(rv_host_timer_is_external_interrupt)
 
 BM_TEST(rv_unknown_virtual_instruction_is_internal_error)
 {
-    struct guest *g = guest_start("vinsn");
-    struct axv_exit e = run(g, 0);
+    struct bm_vmm *g = guest_start("vinsn");
+    struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_INTERNAL_ERROR);
     BM_CHECK_EQ(e.u.internal_error.subcode, AXV_INTERNAL_ERROR_SUBCODE_UNDECODABLE_INSN);
