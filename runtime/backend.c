@@ -57,11 +57,3 @@ int axv_irq_pending_take(struct axv_irq_pending *p)
     }
     return -1;
 }
-
-int axv_irq_pending_any(const struct axv_irq_pending *p)
-{
-    for (int w = 0; w < 4; w++)
-        if (__atomic_load_n(&p->bits[w], __ATOMIC_ACQUIRE))
-            return 1;
-    return 0;
-}

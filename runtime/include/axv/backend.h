@@ -24,6 +24,11 @@ struct axv_irq_pending {
 int axv_irq_pending_set(struct axv_irq_pending *p, uint32_t vector);
 /* Takes the lowest pending vector, or -1 when none is. */
 int axv_irq_pending_take(struct axv_irq_pending *p);
-int axv_irq_pending_any(const struct axv_irq_pending *p);
+/* Inline: checked on every guest entry. */
+static inline int axv_irq_pending_any(const struct axv_irq_pending *p)
+{
+    return (__atomic_load_n(&p->bits[0], __ATOMIC_ACQUIRE) | __atomic_load_n(&p->bits[1], __ATOMIC_ACQUIRE) |
+            __atomic_load_n(&p->bits[2], __ATOMIC_ACQUIRE) | __atomic_load_n(&p->bits[3], __ATOMIC_ACQUIRE)) != 0;
+}
 
 #endif /* AXV_BACKEND_H */
