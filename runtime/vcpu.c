@@ -316,13 +316,12 @@ enum axv_err axv_vcpu_complete_read(struct axv_vcpu *v, uint64_t value)
     uint32_t word = axv_load(&v->state);
     if (word != AXV_VCPU_READY || !v->read_pending)
         return AXV_ERR_BAD_STATE;
-    if (!axv_cas(&v->state, word, word | AXV_VCPU_BUSY))
-        return AXV_ERR_RESOURCE_BUSY;
+    /* Like set_gpr: a register write from the thread that runs the vCPU,
+     * checked but not claimed; only a failure changes the state. */
     enum axv_err err = v->ops->complete_read(v, &v->read_shape, axv_read_value_shape(&v->read_shape, value));
     v->read_pending = false;
-    if (err)
+    if (err && axv_cas(&v->state, word, AXV_VCPU_ARCH_FAILURE_STATE))
         axv_vcpu_release_cpu(v);
-    axv_store(&v->state, err ? AXV_VCPU_ARCH_FAILURE_STATE : word);
     return err;
 }
 
