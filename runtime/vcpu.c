@@ -93,7 +93,8 @@ static inline bool axv_vcpu_usable(const struct axv_vcpu *v)
  * On-CPU events run on the CPU the vCPU is bound to (or, for bind, any CPU
  * whose per-CPU object for this backend is enabled) and make it current there.
  */
-static enum axv_err axv_vcpu_enter_cpu(struct axv_vcpu *v, struct axv_percpu **pcp, uint32_t *cpu)
+static inline __attribute__((always_inline)) enum axv_err axv_vcpu_enter_cpu(struct axv_vcpu *v, struct axv_percpu **pcp,
+                                                                          uint32_t *cpu)
 {
     *cpu = v->hal->cpu_id(v->hal->ctx);
     struct axv_percpu *pc = v->pcpu ? v->pcpu : axv_percpu_find(*cpu, v->ops);

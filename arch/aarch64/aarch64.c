@@ -190,10 +190,8 @@ static void a64_el1_load(const struct axv_a64_el1 *s)
 }
 
 /* Makes vCPU a the one whose EL1 state and stage-2 are in the hardware. */
-static void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
+static void a64_switch_to(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
 {
-    if (c->loaded == a)
-        return;
     if (c->loaded)
         a64_el1_save(&c->loaded->el1);
     a64_el1_load(&a->el1);
@@ -203,6 +201,13 @@ static void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
     axv_aarch64_write_vpidr_el2(GET(MIDR_EL1, MIDR, axv_aarch64_read_midr_el1()));
     __asm__ volatile("isb");
     c->loaded = a;
+}
+
+/* Inline: every entry checks, and almost always finds the vCPU loaded. */
+static inline void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
+{
+    if (c->loaded != a)
+        a64_switch_to(c, a);
 }
 
 static struct axv_a64_cpu *a64_cpu(const struct axv_vcpu *v)

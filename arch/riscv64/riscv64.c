@@ -143,15 +143,20 @@ static void rv_vs_load(const struct axv_rv_vs *s, bool sstc)
         axv_riscv64_write_vstimecmp(s->vstimecmp);
 }
 
-static void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
+static void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
-    if (c->loaded == r)
-        return;
     if (c->loaded)
         rv_vs_save(&c->loaded->vs, c->sstc);
     rv_vs_load(&r->vs, c->sstc);
     axv_riscv64_write_hgatp(r->hgatp);
     c->loaded = r;
+}
+
+/* Inline: every entry checks, and almost always finds the vCPU loaded. */
+static inline void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
+{
+    if (c->loaded != r)
+        rv_switch_to(c, r);
 }
 
 static struct axv_rv_cpu *rv_cpu(const struct axv_vcpu *v)
