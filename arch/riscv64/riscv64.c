@@ -298,13 +298,13 @@ static bool rv_sbi(struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
     uint64_t *x = r->frame.x;
     uint64_t eid = x[17], fid = x[16];
     uint64_t key = SBI_KEY(eid, fid);
-    const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
 
     r->frame.sepc += 4; /* ecall is never compressed */
     if (eid >= AXV_RISCV64_HYPERCALL_EID_FIRST && eid <= AXV_RISCV64_HYPERCALL_EID_LAST) {
         axv_exit_make_hypercall(e, key, &x[GPR_A0]);
         return true;
     }
+    const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
     if (!call) {
         x[GPR_A0] = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
         return false;
