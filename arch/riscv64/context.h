@@ -24,6 +24,9 @@ uint64_t axv_rv_enter(struct axv_rv_frame *frame);
 
 /* Reads the guest instruction at gva with HLVX.HU (16 bits). */
 uint64_t axv_rv_hlvx_hu(uint64_t gva);
+/* f0..f31 and fcsr: 33 words (needs sstatus.FS on). */
+void axv_rv_fp_save(uint64_t *area);
+void axv_rv_fp_restore(const uint64_t *area);
 /* HFENCE.GVMA for every VMID: after a VMID is reused. */
 void axv_rv_hfence_gvma_all(void);
 

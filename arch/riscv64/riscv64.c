@@ -27,6 +27,7 @@
 
 struct axv_rv_vs {
     uint64_t vsstatus, vsie, vstvec, vsscratch, vsepc, vscause, vstval, vsatp, vstimecmp;
+    uint64_t fp[33];              /* f0..f31, fcsr */
 };
 
 struct axv_rv_vcpu {
@@ -42,6 +43,7 @@ struct axv_rv_cpu {
     uint16_t next_vmid;
     bool enabled;
     bool sstc;
+    bool fp;                      /* the hart has F/D: guests' FP state is switched */
     uint64_t hpa;
 };
 
@@ -89,6 +91,8 @@ static enum axv_err rv_hardware_enable(struct axv_percpu *pc)
     axv_riscv64_write_henvcfg(R(HENVCFG, STCE_MASK));
     c->sstc = (axv_riscv64_read_henvcfg() & R(HENVCFG, STCE_MASK)) != 0;
     axv_riscv64_write_htimedelta(0);
+    /* FP state is switched only if FS is on for HS (OpenSBI leaves it on when the hart has F/D). */
+    c->fp = GET(SSTATUS, FS, axv_riscv64_read_sstatus()) != 0;
     c->enabled = true;
     return AXV_OK;
 }
@@ -115,8 +119,10 @@ static bool rv_is_enabled(const struct axv_percpu *pc)
 }
 
 /* ---------------------------------------------------------------- VS state */
-static void rv_vs_save(struct axv_rv_vs *s, bool sstc)
+static void rv_vs_save(struct axv_rv_vs *s, bool sstc, bool fp)
 {
+    if (fp)
+        axv_rv_fp_save(s->fp);
     s->vsstatus = axv_riscv64_read_vsstatus();
     s->vsie = axv_riscv64_read_vsie();
     s->vstvec = axv_riscv64_read_vstvec();
@@ -129,8 +135,10 @@ static void rv_vs_save(struct axv_rv_vs *s, bool sstc)
         s->vstimecmp = axv_riscv64_read_vstimecmp();
 }
 
-static void rv_vs_load(const struct axv_rv_vs *s, bool sstc)
+static void rv_vs_load(const struct axv_rv_vs *s, bool sstc, bool fp)
 {
+    if (fp)
+        axv_rv_fp_restore(s->fp);
     axv_riscv64_write_vsstatus(s->vsstatus);
     axv_riscv64_write_vsie(s->vsie);
     axv_riscv64_write_vstvec(s->vstvec);
@@ -146,8 +154,8 @@ static void rv_vs_load(const struct axv_rv_vs *s, bool sstc)
 static void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded)
-        rv_vs_save(&c->loaded->vs, c->sstc);
-    rv_vs_load(&r->vs, c->sstc);
+        rv_vs_save(&c->loaded->vs, c->sstc, c->fp);
+    rv_vs_load(&r->vs, c->sstc, c->fp);
     axv_riscv64_write_hgatp(r->hgatp);
     c->loaded = r;
 }
@@ -176,7 +184,8 @@ static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
     r->hpa = hpa;
     r->frame.x[GPR_A0] = v->vcpu_id; /* a0 = hart id at entry */
     /* sret enters VS-mode: SPP = S, and with hstatus.SPV the virtualization mode. */
-    r->frame.sstatus = R(SSTATUS, SPP_MASK);
+    /* FS stays as the host has it: on (the guest may use FP, switched per vCPU) or off (it traps). */
+    r->frame.sstatus = R(SSTATUS, SPP_MASK) | (axv_riscv64_read_sstatus() & R(SSTATUS, FS_MASK));
     r->frame.hstatus = R(HSTATUS, SPV_MASK) | R(HSTATUS, SPVP_MASK) | R(HSTATUS, VTW_MASK) |
                        PREP(HSTATUS, VSXL, 2);
     r->vs.vstimecmp = ~UINT64_C(0); /* no timer until the guest sets one */
@@ -231,7 +240,7 @@ static enum axv_err rv_unbind(struct axv_vcpu *v)
     struct axv_rv_vcpu *r = rv_of(v);
 
     if (c && c->loaded == r) {
-        rv_vs_save(&r->vs, c->sstc);
+        rv_vs_save(&r->vs, c->sstc, c->fp);
         c->loaded = NULL;
     }
     return AXV_OK;

@@ -162,3 +162,17 @@ BM_TEST(rv_unknown_virtual_instruction_is_internal_error)
     BM_CHECK_EQ(e.raw.code, 22);
     BM_CHECK_EQ(axv_vcpu_state(&g->v[0]), AXV_VCPU_READY); /* the host keeps going */
 }
+
+BM_TEST(rv_fp_state_is_per_vcpu)
+{
+    struct bm_vmm *g = guest_start("fpswitch");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}

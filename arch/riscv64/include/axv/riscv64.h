@@ -19,9 +19,11 @@
  * vector in a1. The VS timer is the guest's own stimecmp (Sstc).
  *
  * State switching: all GPRs, sepc and the guest's sstatus/hstatus bits on
- * every exit (assembly); the VS CSRs and FP registers only when another vCPU
- * is loaded on the hart (the HS host never uses FP). Each vCPU has its own
- * VMID, so the G-stage TLB is flushed only when a VMID is reused.
+ * every exit (assembly); the VS CSRs and, when the hart has F/D (sstatus.FS
+ * on in HS), the 32 FP registers and fcsr only when another vCPU is loaded
+ * on the hart: the HS host never uses FP (built for an integer ABI), so FP
+ * state survives exits untouched. Each vCPU has its own VMID, so the
+ * G-stage TLB is flushed only when a VMID is reused.
  */
 #ifndef AXV_RISCV64_H
 #define AXV_RISCV64_H
