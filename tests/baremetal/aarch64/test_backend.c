@@ -185,3 +185,17 @@ BM_TEST(a64_unhandled_class_is_internal_error)
     /* The host keeps going: the VMM may stop the guest, here it just tears it down. */
     BM_CHECK_EQ(axv_vcpu_state(&g->v[0]), AXV_VCPU_READY);
 }
+
+BM_TEST(a64_fp_state_is_per_vcpu)
+{
+    struct bm_vmm *g = guest_start("fpswitch", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
