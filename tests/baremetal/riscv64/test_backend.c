@@ -176,3 +176,17 @@ BM_TEST(rv_fp_state_is_per_vcpu)
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
+
+BM_TEST(rv_sbi_time_programs_the_guest_timer)
+{
+    struct bm_vmm *g = guest_start("timer");
+    struct axv_exit e;
+
+    /* Halts while the deadline is ahead are resumed at once: the timer wakes the guest. */
+    for (int n = 0; n < 100000; n++) {
+        e = bm_vmm_run(g, 0);
+        if (e.kind != AXV_EXIT_HALT)
+            break;
+    }
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
