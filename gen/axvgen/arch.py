@@ -1,6 +1,7 @@
 """Per-backend spec tables under spec/arch/<arch>/: hardware exit codes and
-their routing (hwexits), and guest calls (calls). Both refer to the generic
-exit kinds of exits.yaml, so they are checked against it."""
+their routing (hwexits), and guest calls (calls), both checked against the
+generic exit kinds of exits.yaml; and system registers (sysregs), where a VMX
+VMCS encoding is also checked against what its bits say (width, type)."""
 from .model import Obj
 
 ARCH_KINDS = ("hwexits", "calls", "sysregs")
@@ -102,15 +103,30 @@ def _mask(bits):
     return sum(1 << b for b in bits)
 
 
+# How generated code reaches a register (sysregs 'accessor'). One table holds
+# the accessors of one family; 'label' names the lookup of a register space
+# that is not the table's own (e.g. axv_x86_64_msr_name).
+ACCESSORS = {
+    "aarch64_sysreg": Obj(family="aarch64", label="sysreg"),
+    "riscv_csr": Obj(family="riscv", label="csr"),
+    "vmx_vmcs": Obj(family="x86", label="vmcs"),
+    "msr": Obj(family="x86", label="msr"),
+    "none": Obj(family=None, label=None),
+}
+
+
 def build_sysregs(doc, file, arch, exits, col):
-    """Registers with encodings and every bit accounted for: fields, RES0, RES1."""
+    """Registers with encodings and every bit accounted for: fields, RES0, RES1
+    (a register with an encoding and none of them is one plain value)."""
     parts = [Obj(name=p["name"], upper=p["name"].upper(), bits=p["bits"]) for p in doc["encoding"]]
     ctx = lambda r: f"In register '{r['name']}'"  # noqa: E731
     _unique(doc["registers"], "name", "name", col, ctx)
+    table_accessor = doc["accessor"]
     regs, by_enc = [], {}
     for r in doc["registers"]:
         width = r.get("width", 64)
         enc = r.get("enc")
+        accessor = _register_accessor(r, table_accessor, col, ctx(r))
         if enc is not None:
             if len(enc) != len(parts):
                 col.error(r.val_loc("enc"), f"encoding has {len(enc)} part(s), the table's encoding {len(parts)} "
@@ -120,9 +136,9 @@ def build_sysregs(doc, file, arch, exits, col):
                 for p, v in zip(parts, enc):
                     if v >= 1 << p.bits:
                         col.error(r.val_loc("enc"), f"{p.name} = {v} does not fit {p.bits} bits", ctx(r))
-                key = tuple(enc)
+                key = (accessor, tuple(enc))  # each accessor is its own register space
                 if key in by_enc:
-                    col.error(r.val_loc("enc"), f"encoding {list(key)} already used by '{by_enc[key]}'", ctx(r))
+                    col.error(r.val_loc("enc"), f"encoding {list(key[1])} already used by '{by_enc[key]}'", ctx(r))
                 by_enc.setdefault(key, r["name"])
         owner = {}
 
@@ -164,6 +180,8 @@ def build_sysregs(doc, file, arch, exits, col):
             claim(_bits_of(rng), "RES1", r.val_loc("res1"))
             res1 |= _bits_of(rng)
         res0 = set()
+        # A register with an encoding and no fields, RES0 or RES1 is one plain value.
+        plain = "enc" in r and not r.get("fields") and "res0" not in r and "res1" not in r
         if r.get("res0") == "rest":
             res0 = set(range(width)) - set(owner)
         else:
@@ -174,12 +192,144 @@ def build_sysregs(doc, file, arch, exits, col):
                 claim(_bits_of(rng), "RES0", r.val_loc("res0"))
                 res0 |= _bits_of(rng)
             missing = sorted(set(range(width)) - set(owner))
-            if missing:
+            if missing and not plain:
                 col.error(r.loc, f"bit(s) {_ranges_text(missing)} are neither a field nor RES0/RES1 "
                                  "(every bit must be accounted for; 'res0: rest' says the rest is RES0)", ctx(r))
-        regs.append(Obj(name=r["name"], upper=r["name"].upper(), enc=enc, width=width, access=r.get("access", "rw"),
-                        doc=r["doc"], fields=fields, res0=_mask(res0), res1=_mask(res1), loc=r.loc))
-    return Obj(file=file, arch=arch, accessor=doc["accessor"], parts=parts, registers=regs)
+        reg = Obj(name=r["name"], upper=r["name"].upper(), enc=enc, width=width, access=r.get("access", "rw"),
+                  accessor=accessor, plain=plain, vmcs=None, doc=r["doc"], fields=fields, res0=_mask(res0),
+                  res1=_mask(res1), loc=r.loc, src=r)
+        if accessor == "vmx_vmcs" and enc is not None and len(parts) == 1:
+            reg.vmcs = _vmcs_field(r, enc[0], col, ctx(r))
+            if reg.vmcs:
+                reg.access = reg.vmcs.access
+        regs.append(reg)
+    x86 = sorted({r.accessor for r in regs if r.enc is not None} & {"vmx_vmcs", "msr"})
+    if x86 and [p.bits for p in parts] != [32]:
+        col.error(doc.val_loc("encoding"), f"{' and '.join(x86)} registers are keyed by one 32-bit number (a VMCS "
+                                           "field encoding or an MSR index): give the table one encoding part "
+                                           "of 32 bits")
+    _check_vmcs_high_halves(regs, col, ctx)
+    _check_macro_names(regs, arch, col, ctx)
+    accessors = [table_accessor] + sorted({r.accessor for r in regs if r.enc is not None} - {table_accessor})
+    spaces = [Obj(accessor=acc, fn="sysreg" if acc == table_accessor else ACCESSORS[acc].label,
+                  registers=[r for r in regs if r.enc is not None and r.accessor == acc])
+              for acc in accessors]
+    return Obj(file=file, arch=arch, accessor=table_accessor, accessors=accessors, spaces=spaces, parts=parts,
+               registers=regs)
+
+
+def _register_accessor(r, table_accessor, col, ctx):
+    """A register's own 'accessor' (e.g. msr in a vmx_vmcs table), else the table's."""
+    if "accessor" not in r:
+        return table_accessor
+    acc = r["accessor"]
+    if "enc" not in r:
+        col.error(r.key_loc("accessor"), "a layout (no 'enc') has no accessor", ctx)
+        return table_accessor
+    family = ACCESSORS[table_accessor].family
+    if acc != table_accessor and (family is None or ACCESSORS[acc].family != family):
+        same = [a for a, info in ACCESSORS.items() if family is not None and info.family == family]
+        col.error(r.val_loc("accessor"), f"accessor '{acc}' does not go with the table's accessor '{table_accessor}' "
+                                         f"(one table holds one architecture's registers: "
+                                         f"{', '.join(same) or 'no other accessor'})", ctx)
+    return acc
+
+
+# ------------------------------------------------ VMX VMCS field encodings
+# Intel SDM Vol. 3, Appendix B / "Structure of VMCS Component Encoding":
+# bit 0 access type (1 = high 32 bits of a 64-bit field), 9:1 index,
+# 11:10 type, 12 reserved, 14:13 width, 31:15 reserved.
+VMCS_WIDTHS = {0: 16, 1: 64, 2: 32, 3: 64}
+_VMCS_WIDTH_TEXT = {0: "16-bit", 1: "64-bit", 2: "32-bit", 3: "natural-width"}
+VMCS_TYPES = {0: "control", 1: "read-only data", 2: "guest-state", 3: "host-state"}
+
+
+def _vmcs_field(r, enc, col, ctx):
+    """Width, type and access type a VMCS encoding carries, checked against the
+    register's declared width, access and name; None if the encoding is unusable."""
+    reserved = [b for b in range(32) if enc >> b & 1 and (b == 12 or b >= 15)]
+    if reserved:
+        col.error(r.val_loc("enc"), f"VMCS encoding {enc:#06x} sets reserved bit(s) {_ranges_text(reserved)} "
+                                    "(only 14:13 width, 11:10 type, 9:1 index and 0 access type are defined)", ctx)
+        return None
+    wcode, tcode, high = enc >> 13 & 3, enc >> 10 & 3, bool(enc & 1)
+    where = f"VMCS encoding {enc:#06x}"
+    if high and wcode != 1:
+        col.error(r.val_loc("enc"), f"{where} sets bit 0 (access type high), but bits 14:13 = {wcode} make it a "
+                                    f"{_VMCS_WIDTH_TEXT[wcode]} field: only 64-bit fields have a high half", ctx)
+        return None
+    width = 32 if high else VMCS_WIDTHS[wcode]
+    why = "bit 0 = 1: the high 32 bits of a 64-bit field" if high else \
+        f"bits 14:13 = {wcode}: {_VMCS_WIDTH_TEXT[wcode]}{', 64 bits on x86_64' if wcode == 3 else ''}"
+    if "width" not in r:
+        col.error(r.loc, f"a VMCS field needs 'width: {width}' ({where}, {why})", ctx)
+    elif r["width"] != width:
+        col.error(r.val_loc("width"), f"width {r['width']} does not match {where} ({why}); declare width {width}", ctx)
+    name, tname = r["name"], VMCS_TYPES[tcode]
+    types = f"bits 11:10 = {tcode} make it a {tname} field"
+    if name.startswith("host_") and tcode != 3:
+        col.error(r.val_loc("name"), f"name '{name}' says host state, but {where} {types}", ctx)
+    elif tcode == 3 and not name.startswith("host_"):
+        col.error(r.val_loc("name"), f"{where} {types}: its name must start with 'host_'", ctx)
+    elif name.startswith("guest_") and tcode in (0, 3):
+        col.error(r.val_loc("name"), f"name '{name}' says guest state, but {where} {types}", ctx)
+    access = "ro" if tcode == 1 else "rw"
+    if r.get("access", access) != access:
+        what = "(VM-exit information, read-only)" if access == "ro" else "(VMREAD and VMWRITE both reach it)"
+        col.error(r.val_loc("access"), f"access '{r['access']}' does not match {where}: {types} {what}; "
+                                       f"declare '{access}' or leave 'access' out", ctx)
+    return Obj(width=width, type=tcode, type_name=tname, high=high, access=access, enc=enc)
+
+
+def _check_vmcs_high_halves(regs, col, ctx):
+    """A high half (bit 0 = 1) is '<full field>_high' and its full field is in the table."""
+    full = {r.vmcs.enc: r for r in regs if r.vmcs and not r.vmcs.high}
+    for r in regs:
+        if not r.vmcs:
+            continue
+        if r.vmcs.high:
+            base = full.get(r.vmcs.enc & ~1)
+            if base is None:
+                col.error(r.src.val_loc("enc"), f"VMCS encoding {r.vmcs.enc:#06x} is the high half of "
+                                                f"{r.vmcs.enc & ~1:#06x}, which no register has", ctx(r.src))
+            elif r.name != f"{base.name}_high":
+                col.error(r.src.val_loc("name"), f"the high half of '{base.name}' ({base.vmcs.enc:#06x}) must be "
+                                                 f"named '{base.name}_high'", ctx(r.src))
+        elif r.name.endswith("_high"):
+            col.error(r.src.val_loc("name"), f"name '{r.name}' ends in '_high', but VMCS encoding {r.vmcs.enc:#06x} "
+                                             "bit 0 = 0 makes it a full field", ctx(r.src))
+
+
+# Names the sysregs header defines besides per-register ones (after AXV_<ARCH>_).
+FIXED_MACROS = ("UL", "FIELD_GET", "FIELD_PREP", "GEN_SYSREGS_H", "VMCS_TYPE_CONTROL", "VMCS_TYPE_READ_ONLY",
+                "VMCS_TYPE_GUEST", "VMCS_TYPE_HOST", "VMFAIL_INVALID", "VMFAIL_VALID", "VMREAD", "VMWRITE")
+_ACCESSOR_MACRO = {"aarch64_sysreg": "ASM", "riscv_csr": "CSR", "vmx_vmcs": "VMCS", "msr": "MSR"}
+
+
+def _check_macro_names(regs, arch, col, ctx):
+    """Every macro the header defines is defined once: a register named a_b and a
+    field b of register a would both make AXV_<ARCH>_A_B_WIDTH."""
+    owners = {m: "the header itself" for m in FIXED_MACROS}
+    for r in regs:
+        made = []
+        if r.enc is not None:
+            made += [("KEY", "the key")]
+            if r.accessor in _ACCESSOR_MACRO:
+                made.append((_ACCESSOR_MACRO[r.accessor], "the encoding"))
+            if r.vmcs:
+                made += [("WIDTH", "the VMCS width"), ("TYPE", "the VMCS type")]
+        for f in r.fields:
+            made += [(f"{f.upper}_{s}", f"field '{f.name}'") for s in ("SHIFT", "WIDTH", "MASK")]
+            made += [(f"{f.upper}_{v.upper}", f"value '{v.name}' of field '{f.name}'") for v in f.values]
+        if not r.plain:
+            made += [("RES0", "the RES0 mask"), ("RES1", "the RES1 mask")]
+        for suffix, what in made:
+            macro = f"{r.upper}_{suffix}"
+            mine = f"{what} of register '{r.name}'"
+            if macro in owners and owners[macro] != mine:
+                col.error(r.loc, f"AXV_{arch.upper()}_{macro} (from {mine}) is also defined by {owners[macro]}",
+                          ctx(r.src))
+            owners.setdefault(macro, mine)
 
 
 def _ranges_text(bits):
