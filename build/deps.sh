@@ -5,7 +5,8 @@ set -eu
 
 PKGS="python3-jinja2 python3-yaml check pkg-config make gcc libc6-dev
       gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu graphviz binutils
-      qemu-system-arm qemu-system-misc opensbi"
+      qemu-system-arm qemu-system-misc opensbi
+      bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools"
 
 missing=""
 for p in $PKGS; do
