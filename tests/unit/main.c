@@ -13,6 +13,7 @@ int main(void)
     srunner_add_suite(sr, axv_sim_suite());
     srunner_add_suite(sr, axv_race_suite());
     srunner_add_suite(sr, axv_trace_suite());
+    srunner_add_suite(sr, axv_x86_decode_suite());
 
     printf("generated transition-coverage tests: %u (= %u states x %u events), plus %u arch-fault variants\n",
            axv_transition_test_count, axv_transition_test_count / AXV_EVENT__COUNT, AXV_EVENT__COUNT,

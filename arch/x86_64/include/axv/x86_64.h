@@ -1,0 +1,48 @@
+/*
+ * The `x86_64` backend: a bare-metal Intel VMX hypervisor backend with EPT,
+ * running 64-bit guests (tested under Bochs).
+ *
+ * Exits come from the VMX basic exit reasons (spec/arch/x86_64/exits.yaml):
+ * VMCALL is a hypercall (rax = nr; rdi, rsi, rdx, rcx, r8, r9; result rax)
+ * or a call of spec/arch/x86_64/calls.yaml; port I/O is io_read/io_write
+ * (string and REP forms are internal_error: not emulated); an EPT violation
+ * is MMIO when the instruction is a common MOV form (88/89/8A/8B/C6/C7,
+ * MOVZX/MOVSX 0F B6/B7/BE/BF, MOVSXD 63, with 66/REX/segment prefixes),
+ * nested_page_fault otherwise; RDMSR/WRMSR are sys_reg_read/write (RIP
+ * advanced at the exit; the completion fills edx:eax); HLT is halt; an
+ * external interrupt is external_interrupt; a triple fault is shutdown;
+ * entry failures are fail_entry with the VM-instruction error or reason.
+ * CPUID (VMX hidden), XSETBV and CR4 writes are handled inside.
+ *
+ * Interrupts are injected through the VM-entry interruption field, with the
+ * interrupt-window exit when the guest cannot take them yet.
+ */
+#ifndef AXV_X86_64_H
+#define AXV_X86_64_H
+
+#include <stdint.h>
+
+#include "axv/gen/x86_64_calls.h"
+#include "axv/gen/x86_64_exits.h"
+#include "axv/gen/x86_64_sysregs.h"
+#include "axv/vcpu.h"
+
+/* ops->setup's config: the 64-bit guest's paging and stack. */
+struct axv_x86_64_setup {
+    uint64_t cr3;            /* guest PML4 (guest-physical) */
+    uint64_t rsp;
+};
+
+/* x86 register numbers (rax = 0, rcx, rdx, rbx, rsp (not settable), rbp, rsi, rdi, r8..r15). */
+enum axv_x86_64_gpr {
+    AXV_X86_64_RAX, AXV_X86_64_RCX, AXV_X86_64_RDX, AXV_X86_64_RBX, AXV_X86_64_RSP, AXV_X86_64_RBP,
+    AXV_X86_64_RSI, AXV_X86_64_RDI, AXV_X86_64_R8, AXV_X86_64_R9, AXV_X86_64_R10, AXV_X86_64_R11,
+    AXV_X86_64_R12, AXV_X86_64_R13, AXV_X86_64_R14, AXV_X86_64_R15,
+};
+
+extern const struct axv_arch_ops axv_x86_64_ops;
+
+uint64_t axv_x86_64_get_gpr(const struct axv_vcpu *v, uint32_t reg);
+uint64_t axv_x86_64_get_rip(const struct axv_vcpu *v);
+
+#endif /* AXV_X86_64_H */
