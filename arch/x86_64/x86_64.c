@@ -16,6 +16,7 @@
 #define GET(reg, field, v) AXV_X86_64_FIELD_GET(reg, field, v)
 
 #define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
 #define CR0_ET (1ull << 4)
 #define CR0_NE (1ull << 5)
 #define CR0_WP (1ull << 16)
@@ -48,7 +49,8 @@ struct axv_vmx_vcpu {
     uint64_t vmcs_hpa;
     uint32_t *vmcs;
     bool vmcs_ready;             /* the VMCS holds our guest and host state */
-    uint64_t rip, rsp, cr3;      /* the state the first entry starts from */
+    uint64_t rip;                /* the state the first entry starts from */
+    struct axv_x86_64_setup boot;
     uint64_t eptp;
     uint64_t ept_root;
     enum vmx_read read;          /* what complete_read finishes */
@@ -114,6 +116,15 @@ static void write_cr4(uint64_t v)
 VMX_PTR_INSN(vmxon, "vmxon")
 VMX_PTR_INSN(vmclear, "vmclear")
 VMX_PTR_INSN(vmptrld, "vmptrld")
+
+/* Drops every EPT-derived translation: a root address may be reused by a new table. */
+static void invept_all(void)
+{
+    struct {
+        uint64_t eptp, zero;
+    } desc = {0, 0};
+    __asm__ volatile("invept %0, %1" : : "m"(desc), "r"(UINT64_C(2)) : "cc", "memory");
+}
 
 static void vmxoff(void)
 {
@@ -311,7 +322,7 @@ static void vmcs_segment(uint64_t sel_field, uint16_t sel, uint32_t ar)
 /* A flat 64-bit guest: paging on (its CR3), long mode, CS/DS from a GDT it may replace. */
 static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu *x)
 {
-    uint64_t cr0 = ((CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG) | c->cr0_fixed0) & c->cr0_fixed1;
+    uint64_t cr0 = ((CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG) | c->cr0_fixed0) & c->cr0_fixed1;
     uint64_t cr4 = (CR4_PAE | c->cr4_fixed0) & c->cr4_fixed1;
 
     axv_x86_64_vmwrite(VMCS(GUEST_CR0), cr0);
@@ -320,7 +331,7 @@ static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_v
     axv_x86_64_vmwrite(VMCS(GUEST_CR4), cr4 | CR4_VMXE);
     axv_x86_64_vmwrite(VMCS(CR4_READ_SHADOW), cr4 & ~CR4_VMXE);
     axv_x86_64_vmwrite(VMCS(CR4_GUEST_HOST_MASK), c->cr4_fixed0 | CR4_VMXE);
-    axv_x86_64_vmwrite(VMCS(GUEST_CR3), x->cr3);
+    axv_x86_64_vmwrite(VMCS(GUEST_CR3), x->boot.cr3);
     axv_x86_64_vmwrite(VMCS(GUEST_IA32_EFER), X(IA32_EFER_LME_MASK) | X(IA32_EFER_LMA_MASK));
 
     vmcs_segment(VMCS(GUEST_CS_SELECTOR), GDT_CODE64, 0xa09b);
@@ -330,15 +341,16 @@ static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_v
     vmcs_segment(VMCS(GUEST_FS_SELECTOR), GDT_DATA, 0xc093);
     vmcs_segment(VMCS(GUEST_GS_SELECTOR), GDT_DATA, 0xc093);
     vmcs_segment(VMCS(GUEST_LDTR_SELECTOR), 0, 0x10000); /* unusable */
-    vmcs_segment(VMCS(GUEST_TR_SELECTOR), 0, 0x8b);      /* busy 64-bit TSS */
+    vmcs_segment(VMCS(GUEST_TR_SELECTOR), x->boot.tr_selector, 0x8b); /* busy 64-bit TSS */
+    axv_x86_64_vmwrite(VMCS(GUEST_TR_BASE), x->boot.tr_base);
     axv_x86_64_vmwrite(VMCS(GUEST_TR_LIMIT), 0x67);
-    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_BASE), 0);
-    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_LIMIT), 0xffff);
+    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_BASE), x->boot.gdtr_base);
+    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_LIMIT), x->boot.gdtr_base ? x->boot.gdtr_limit : 0xffff);
     axv_x86_64_vmwrite(VMCS(GUEST_IDTR_BASE), 0);
     axv_x86_64_vmwrite(VMCS(GUEST_IDTR_LIMIT), 0xffff);
 
     axv_x86_64_vmwrite(VMCS(GUEST_RIP), x->rip);
-    axv_x86_64_vmwrite(VMCS(GUEST_RSP), x->rsp);
+    axv_x86_64_vmwrite(VMCS(GUEST_RSP), x->boot.rsp);
     axv_x86_64_vmwrite(VMCS(GUEST_RFLAGS), 0x2);
     axv_x86_64_vmwrite(VMCS(GUEST_DR7), 0x400);
     axv_x86_64_vmwrite(VMCS(GUEST_IA32_DEBUGCTL), 0);
@@ -413,10 +425,10 @@ static enum axv_err vmx_setup(struct axv_vcpu *v, const void *config)
     const struct axv_x86_64_setup *cfg = config;
     if (!cfg)
         return AXV_ERR_INVALID_INPUT; /* a 64-bit guest needs page tables */
-    if (cfg->cr3 & 0xfff)
-        return AXV_ERR_INVALID_INPUT;
-    vmx_of(v)->cr3 = cfg->cr3;
-    vmx_of(v)->rsp = cfg->rsp;
+    if ((cfg->cr3 & 0xfff) || (cfg->tr_selector & 7))
+        return AXV_ERR_INVALID_INPUT; /* TR must name a GDT entry at CPL 0 */
+    vmx_of(v)->boot = *cfg;
+    vmx_of(v)->vmcs_ready = false; /* rebuilt from it at the next bind */
     return AXV_OK;
 }
 
@@ -430,6 +442,8 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
         if (!vmclear(x->vmcs_hpa))
             return AXV_ERR_IO;
         x->frame.launched = 0;
+        if (c->loaded == x)
+            c->loaded = NULL; /* VMCLEAR left no current VMCS */
     }
     if (c->loaded != x && !vmptrld(x->vmcs_hpa))
         return AXV_ERR_IO;
@@ -439,6 +453,7 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
     if (!x->vmcs_ready) {
         vmcs_controls(c, x);
         vmcs_guest_state(c, x);
+        invept_all();
         x->vmcs_ready = true;
     }
     return AXV_OK;
@@ -837,7 +852,7 @@ static enum axv_err vmx_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value
         if (x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x)
             axv_x86_64_vmwrite(VMCS(GUEST_RSP), value);
         else
-            x->rsp = value;
+            x->boot.rsp = value;
         return AXV_OK;
     }
     x->frame.r[reg] = value;
@@ -918,7 +933,7 @@ uint64_t axv_x86_64_get_gpr(const struct axv_vcpu *v, uint32_t reg)
         return 0;
     const struct axv_vmx_vcpu *x = vmx_of(v);
     if (reg == AXV_X86_64_RSP)
-        return x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x ? axv_x86_64_vmread(VMCS(GUEST_RSP)) : x->rsp;
+        return x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x ? axv_x86_64_vmread(VMCS(GUEST_RSP)) : x->boot.rsp;
     return x->frame.r[reg];
 }
 

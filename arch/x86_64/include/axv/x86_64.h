@@ -27,10 +27,19 @@
 #include "axv/gen/x86_64_sysregs.h"
 #include "axv/vcpu.h"
 
-/* ops->setup's config: the 64-bit guest's paging and stack. */
+/*
+ * ops->setup's config: a 64-bit guest starts with paging on, so the VMM
+ * names its page tables; descriptor tables and the TSS are the guest
+ * image's own (0 leaves GDTR/IDTR at base 0, limit 0xffff, and TR at base 0:
+ * enough until the guest loads its own).
+ */
 struct axv_x86_64_setup {
-    uint64_t cr3;            /* guest PML4 (guest-physical) */
+    uint64_t cr3;            /* guest PML4 (guest-physical, 4 KiB aligned) */
     uint64_t rsp;
+    uint64_t gdtr_base;
+    uint16_t gdtr_limit;
+    uint16_t tr_selector;
+    uint64_t tr_base;        /* a busy 64-bit TSS of limit 0x67 */
 };
 
 /* x86 register numbers (rax = 0, rcx, rdx, rbx, rsp (not settable), rbp, rsi, rdi, r8..r15). */
