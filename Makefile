@@ -73,6 +73,7 @@ $(O)/bench-kvm: $(call objs,host,bench/bench_kvm.c) $(LIB)
 -include build/guests-kvm.mk
 -include build/baremetal-aarch64.mk
 -include build/baremetal-riscv64.mk
+-include build/baremetal-x86_64.mk
 
 # ------------------------------------------------------------------ targets
 .PHONY: all deps gen check check-unit check-asan check-spec check-freestanding check-dist \

@@ -11,5 +11,6 @@ void axv_vmx_asm_defs(void)
 {
     DEFINE(FRAME_R, offsetof(struct axv_vmx_frame, r));
     DEFINE(FRAME_LAUNCHED, offsetof(struct axv_vmx_frame, launched));
+    DEFINE(FRAME_CR2, offsetof(struct axv_vmx_frame, cr2));
     DEFINE(VMCS_HOST_RSP, AXV_X86_64_HOST_RSP_VMCS);
 }

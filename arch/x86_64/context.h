@@ -7,6 +7,7 @@
 struct axv_vmx_frame {
     uint64_t r[16];          /* x86 numbering; r[4] (rsp) lives in the VMCS */
     uint64_t launched;       /* VMRESUME once the VMCS has been launched */
+    uint64_t cr2;            /* VMX does not switch CR2: the guest's, kept here */
 };
 
 /* Enters the guest; 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed. */

@@ -4,6 +4,8 @@
  * VMLAUNCHes (first time) or VMRESUMEs. HOST_RIP is axv_vmx_exit: it saves
  * the guest's registers into the frame (whose address sits at the top of the
  * host stack) and returns 0 from axv_vmx_enter; a failed entry returns 1.
+ * CR2 is not part of the VMCS: the guest's is loaded before entry and
+ * saved after exit (the host's own is dead between page faults).
  */
 #include "asm_defs.h"
 
@@ -25,7 +27,13 @@ axv_vmx_enter:
     jbe 2f
 
     mov %rdi, %rax
-    mov R(1)(%rax), %rcx
+    /* The guest's CR2, written only when it differs (a CR2 write is slow). */
+    mov FRAME_CR2(%rax), %rcx
+    mov %cr2, %rdx
+    cmp %rcx, %rdx
+    je 4f
+    mov %rcx, %cr2
+4:  mov R(1)(%rax), %rcx
     mov R(2)(%rax), %rdx
     mov R(3)(%rax), %rbx
     mov R(5)(%rax), %rbp
@@ -69,6 +77,8 @@ axv_vmx_exit:
     mov %r15, R(15)(%rdi)
     pop %rax
     mov %rax, R(7)(%rdi)
+    mov %cr2, %rax
+    mov %rax, FRAME_CR2(%rdi)
     movq $1, FRAME_LAUNCHED(%rdi)
     xor %eax, %eax
 3:  pop %r15

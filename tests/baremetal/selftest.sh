@@ -31,6 +31,10 @@ riscv64)
     exception='^FAIL selftest_fail_exception: unexpected exception: trap from HS: scause=0x3 \(breakpoint\) sepc=0x8'
     cleanup='^FAIL selftest_fail_cleanup_traps: unexpected exception: trap from HS: scause=0x1 .*sepc=0x8 '
     ;;
+x86_64)
+    exception='^FAIL selftest_fail_exception: unexpected exception: vector 6 \(#UD invalid opcode\) .*RIP=0x1'
+    cleanup='^FAIL selftest_fail_cleanup_traps: unexpected exception: vector 14 \(#PF page fault\) .*RIP=0x8 CR2=0x8 '
+    ;;
 *)
     exception='^FAIL selftest_fail_exception: unexpected exception: sync EL2h: ESR_EL2=0x[0-9a-f]+ \(EC 0x3c BRK'
     cleanup='^FAIL selftest_fail_cleanup_traps: unexpected exception: .*ELR_EL2=0x8 '

@@ -52,6 +52,8 @@ BM_TEST(selftest_fail_exception_bad_sp)
     __asm__ volatile("mov x9, #0x1234\n\tmov sp, x9\n\tbrk #1" : : : "x9", "memory");
 #elif defined(__riscv)
     __asm__ volatile("li t0, 0x1234\n\tmv sp, t0\n\tebreak" : : : "t0", "memory");
+#elif defined(__x86_64__)
+    __asm__ volatile("mov $0x1234, %%rsp\n\tud2" : : : "memory");
 #else
     __builtin_trap();
 #endif
