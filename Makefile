@@ -128,6 +128,8 @@ check: deps
 	@$(MAKE) --no-print-directory check-aarch64-harness
 	@$(MAKE) --no-print-directory check-riscv64
 	@$(MAKE) --no-print-directory check-riscv64-harness
+	@$(MAKE) --no-print-directory check-x86_64
+	@$(MAKE) --no-print-directory check-x86_64-harness
 	@$(MAKE) --no-print-directory check-new-exit
 	@echo "make check: all suites passed"
 
@@ -148,6 +150,7 @@ bench: deps
 	$(O)/bench-kvm
 	@$(MAKE) --no-print-directory bench-aarch64
 	@$(MAKE) --no-print-directory bench-riscv64
+	@$(MAKE) --no-print-directory bench-x86_64
 
 dist: $(GEN_STAMP)
 	./build/dist.sh $(GEN) $(O) $(VERSION)

@@ -32,7 +32,13 @@
 #define GDT_DATA 0x10
 #define VEC_GP 13
 
+struct desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
 struct axv_vmx_cpu {
+    struct desc_ptr host_gdt, host_idt; /* a VM exit sets both limits to 0xffff */
     struct axv_vmx_vcpu *loaded;
     uint64_t vmxon_hpa;
     uint32_t revision;
@@ -130,11 +136,6 @@ static void vmxoff(void)
 {
     __asm__ volatile("vmxoff" ::: "cc", "memory");
 }
-
-struct desc_ptr {
-    uint16_t limit;
-    uint64_t base;
-} __attribute__((packed));
 
 static uint16_t read_seg(int which)
 {
@@ -277,11 +278,13 @@ static bool vmx_is_enabled(const struct axv_percpu *pc)
 }
 
 /* -------------------------------------------------------------- VMCS setup */
-static void vmcs_host_state(void)
+static void vmcs_host_state(struct axv_vmx_cpu *c)
 {
     struct desc_ptr gdt, idt;
     __asm__ volatile("sgdt %0" : "=m"(gdt));
     __asm__ volatile("sidt %0" : "=m"(idt));
+    c->host_gdt = gdt;
+    c->host_idt = idt;
     uint16_t tr = read_seg(6);
     /* A 64-bit TSS descriptor: base 31:0 scattered in the first 8 bytes, 63:32 in the next. */
     const uint8_t *d = (const uint8_t *)(uintptr_t)(gdt.base + (tr & ~7u));
@@ -449,7 +452,7 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
         return AXV_ERR_IO;
     c->loaded = x;
     /* Host state is per CPU: written on every bind, as the vCPU may have moved. */
-    vmcs_host_state();
+    vmcs_host_state(c);
     if (!x->vmcs_ready) {
         vmcs_controls(c, x);
         vmcs_guest_state(c, x);
@@ -816,6 +819,15 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
                            (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
 }
 
+/* Gives the host back the descriptor-table limits the exit replaced with 0xffff. */
+static void host_tables_restore(const struct axv_vmx_cpu *c)
+{
+    if (c->host_gdt.limit != 0xffff)
+        __asm__ volatile("lgdt %0" : : "m"(c->host_gdt));
+    if (c->host_idt.limit != 0xffff)
+        __asm__ volatile("lidt %0" : : "m"(c->host_idt));
+}
+
 static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
@@ -840,8 +852,10 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
             x->frame.launched = launched; /* a failed entry does not launch the VMCS */
         else
             axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
-        if (vmx_decode(v, c, x, e))
+        if (vmx_decode(v, c, x, e)) {
+            host_tables_restore(c);
             return AXV_OK;
+        }
     }
 }
 

@@ -53,6 +53,9 @@ BM_TEST(vmx_nop_guest_powers_off)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(e.raw.code, 18); /* VMCALL */
     BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[0]), 8); /* past mov $0x1002,%eax (5 bytes) and vmcall (3) */
+    /* The exit set the host's GDTR and IDTR limits to 0xffff; the backend restores them. */
+    BM_CHECK_EQ(bm_sgdt().limit, BM_X86_GDT_LIMIT);
+    BM_CHECK_EQ(bm_sidt().limit, 256 * 16 - 1);
 }
 
 BM_TEST(vmx_mmio_widths_extension_and_immediates)
@@ -132,6 +135,10 @@ BM_TEST(vmx_port_io_msr_cpuid_hypercall_halt)
         sum += e.u.hypercall.args[i];
     }
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], sum));
+    /* A host page fault while the guest is out changes CR2; the guest must still see its own. */
+    uint64_t unused;
+    BM_CHECK_EQ(bm_x86_read64_safe(0, &unused), BM_X86_FAULTED | BM_X86_VEC_PF);
+    BM_CHECK_EQ(bm_read_cr2(), 0);
 
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
