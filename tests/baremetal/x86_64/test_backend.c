@@ -213,3 +213,21 @@ BM_TEST(vmx_bad_setup_is_refused)
         BM_CHECK_OK(axv_vcpu_destroy(&v));
     }
 }
+
+BM_TEST(vmx_interrupt_injection_and_window)
+{
+    struct bm_vmm *g = guest_start("irq");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
+    BM_CHECK_EQ(axv_vcpu_inject_interrupt(&g->v[0], 13), AXV_ERR_INVALID_INPUT); /* an exception vector */
+    BM_CHECK_EQ(axv_vcpu_inject_interrupt(&g->v[0], 256), AXV_ERR_INVALID_INPUT);
+    BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x60);
+    BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40)); /* IF = 0: held until the window opens */
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}

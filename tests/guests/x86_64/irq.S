@@ -1,0 +1,57 @@
+/*
+ * Interrupt injection: vector 0x40 arrives after HLT with IF = 1 (the host
+ * injects it at the halt exit), and is held while IF = 0 (injected during a
+ * hypercall) until STI opens the window. r13 counts deliveries.
+ */
+#include "guest.h"
+
+#define VECTOR 0x40
+
+	GUEST_ENTRY
+	/* An IDT of VECTOR + 1 gates: GUEST_ENTRY's 32 exception gates, then ours. */
+	lea	guest_idt(%rip), %rsi
+	lea	irq_idt(%rip), %rdi
+	mov	$64, %ecx
+	rep movsq
+	lea	irq_handler(%rip), %rax
+	lea	irq_idt + VECTOR * 16(%rip), %rdi
+	mov	%ax, (%rdi)
+	movw	$GUEST_SEL_CODE, 2(%rdi)
+	movw	$0x8e00, 4(%rdi)
+	shr	$16, %rax
+	mov	%ax, 6(%rdi)
+	shr	$16, %rax
+	mov	%eax, 8(%rdi)
+	movl	$0, 12(%rdi)
+	lidt	irq_idtr(%rip)
+
+	xor	%r13d, %r13d
+	sti
+	hlt					/* halt exit: the host injects VECTOR */
+	cli
+	CHECK_EQ %r13, 1, 1
+
+	HCALL	0x60				/* the host injects VECTOR while IF = 0 */
+	nop
+	CHECK_EQ %r13, 1, 2			/* not delivered yet */
+	sti
+	nop					/* the window opens after this one */
+	nop
+	cli
+	CHECK_EQ %r13, 2, 3
+	GUEST_PASS
+
+irq_handler:
+	inc	%r13
+	iretq
+
+	.data
+	.balign	16
+	.word	0
+irq_idtr:
+	.word	(VECTOR + 1) * 16 - 1
+	.quad	irq_idt
+	.bss
+	.balign	16
+irq_idt:
+	.skip	(VECTOR + 1) * 16
