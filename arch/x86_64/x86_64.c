@@ -833,8 +833,13 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
     struct axv_vmx_vcpu *x = vmx_of(v);
     struct axv_vmx_cpu *c = vmx_cpu(v);
 
-    if (!c || c->loaded != x)
+    if (!c)
         return AXV_ERR_BAD_STATE;
+    if (c->loaded != x) { /* another vCPU bound to this CPU ran last */
+        if (!vmptrld(x->vmcs_hpa))
+            return AXV_ERR_IO;
+        c->loaded = x;
+    }
     x->read = READ_NONE;
     for (;;) {
         vmx_events(c, x);

@@ -231,3 +231,47 @@ BM_TEST(vmx_interrupt_injection_and_window)
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
+
+BM_TEST(vmx_calls_cpu_up_down_ipi_reset)
+{
+    struct bm_vmm *g = guest_start("calls");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    BM_CHECK_EQ(e.u.cpu_up.target_cpu, 1);
+    BM_CHECK_EQ(e.u.cpu_up.arg, 0x55);
+    bm_vmm_add_vcpu(g, e.u.cpu_up.entry_point, NULL, &guest_boot);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+
+    /* Two vCPUs time-share this CPU: each run loads its own VMCS. */
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    BM_CHECK_EQ(e.u.cpu_down.state, 7);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
+    BM_CHECK_EQ(e.u.send_ipi.target_cpu, 1);
+    BM_CHECK_EQ(e.u.send_ipi.vector, 0x41);
+    BM_CHECK(!e.u.send_ipi.send_to_all);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SHUTDOWN);
+    BM_CHECK_EQ(e.u.shutdown.reason, AXV_SHUTDOWN_REASON_RESET_REQUEST);
+    e = bm_vmm_run(g, 1); /* vCPU 1 kept its own state: it resumes after its call */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
+}
+
+/* Guest state VM entry refuses (a non-canonical GDTR base): fail_entry, and the host goes on. */
+BM_TEST(vmx_invalid_guest_state_is_fail_entry)
+{
+    static struct axv_x86_64_setup bad;
+    bad = guest_boot;
+    bad.gdtr_base = 0x0000800000000000u;
+    struct bm_vmm *g = bm_vmm_start(&vmx, "nop", NULL, &bad);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_FAIL_ENTRY);
+    BM_CHECK_EQ(e.u.fail_entry.hardware_entry_failure_reason & 0xffff, 33); /* invalid guest state */
+    e = bm_vmm_run(g, 0); /* the same again, not a VMRESUME of an unlaunched VMCS */
+    BM_CHECK_EXIT(&e, AXV_EXIT_FAIL_ENTRY);
+    BM_CHECK_EQ(e.u.fail_entry.hardware_entry_failure_reason & 0xffff, 33);
+}
