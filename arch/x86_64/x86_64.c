@@ -60,6 +60,7 @@ struct axv_vmx_vcpu {
     uint64_t eptp;
     uint64_t ept_root;
     enum vmx_read read;          /* what complete_read finishes */
+    bool injecting;              /* VM_ENTRY_INTR_INFO holds an event for the next entry */
     struct axv_irq_pending pending;
     uint64_t hpa;
 };
@@ -559,13 +560,17 @@ static void skip_insn(void)
     advance_rip(axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN)));
 }
 
-static void inject_gp(void)
+static void inject_event(struct axv_vmx_vcpu *x, uint64_t info)
 {
-    axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD),
-                       VEC_GP | X(VM_ENTRY_INTR_INFO_FIELD_TYPE_HARDWARE_EXCEPTION) << 8 |
-                           X(VM_ENTRY_INTR_INFO_FIELD_ERROR_CODE_VALID_MASK) |
-                           X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
+    axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), info);
+    x->injecting = true;
+}
+
+static void inject_gp(struct axv_vmx_vcpu *x)
+{
     axv_x86_64_vmwrite(VMCS(VM_ENTRY_EXCEPTION_ERROR_CODE), 0);
+    inject_event(x, VEC_GP | X(VM_ENTRY_INTR_INFO_FIELD_TYPE_HARDWARE_EXCEPTION) << 8 |
+                        X(VM_ENTRY_INTR_INFO_FIELD_ERROR_CODE_VALID_MASK) | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
 }
 
 static void vmx_cpuid(struct axv_vmx_vcpu *x)
@@ -591,7 +596,7 @@ static void vmx_xsetbv(struct axv_vmx_vcpu *x)
     /* XCR0 only; x87 must stay on, AVX needs SSE, nothing the CPU lacks. */
     if ((uint32_t)x->frame.r[AXV_X86_64_RCX] != 0 || !(value & 1) || (value & ~supported) ||
         ((value & 4) && !(value & 2))) {
-        inject_gp();
+        inject_gp(x);
         return;
     }
     __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
@@ -609,14 +614,14 @@ static bool vmx_cr_access(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x, u
     if (cr == 0) {
         uint64_t real = (value | c->cr0_fixed0) & c->cr0_fixed1;
         if ((value & (CR0_PG | CR0_PE)) != (CR0_PG | CR0_PE)) {
-            inject_gp(); /* leaving long mode is not supported */
+            inject_gp(x); /* leaving long mode is not supported */
             return true;
         }
         axv_x86_64_vmwrite(VMCS(GUEST_CR0), real);
         axv_x86_64_vmwrite(VMCS(CR0_READ_SHADOW), value);
     } else {
         if (value & CR4_VMXE || !(value & CR4_PAE)) {
-            inject_gp(); /* no nested VMX; long mode needs PAE */
+            inject_gp(x); /* no nested VMX; long mode needs PAE */
             return true;
         }
         axv_x86_64_vmwrite(VMCS(GUEST_CR4), ((value | c->cr4_fixed0) & c->cr4_fixed1) | CR4_VMXE);
@@ -707,7 +712,7 @@ static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual)
     e->raw.code = reason;
     e->raw.qual = qual;
     e->raw.addr = axv_x86_64_vmread(VMCS(GUEST_PHYSICAL_ADDRESS));
-    e->raw.insn = axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN));
+    e->raw.insn = axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
 }
 
 static void window_exiting(const struct axv_vmx_cpu *c, bool on)
@@ -717,9 +722,9 @@ static void window_exiting(const struct axv_vmx_cpu *c, bool on)
 }
 
 /* False when the exit was handled here and the guest re-enters. */
-static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x, struct axv_exit *e)
+static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x, struct axv_exit *e,
+                       uint64_t reason)
 {
-    uint64_t reason = axv_x86_64_vmread(VMCS(VM_EXIT_REASON));
     uint64_t basic = reason & X(VM_EXIT_REASON_BASIC_MASK);
     uint64_t qual = axv_x86_64_vmread(VMCS(EXIT_QUALIFICATION));
     bool deliver = true;
@@ -797,15 +802,14 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
     uint64_t idt = axv_x86_64_vmread(VMCS(IDT_VECTORING_INFO_FIELD));
 
     if (idt & X(IDT_VECTORING_INFO_FIELD_VALID_MASK)) {
-        axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), idt & ~X(VM_EXIT_INTR_INFO_NMI_UNBLOCKING_IRET_MASK));
+        inject_event(x, idt & ~X(VM_EXIT_INTR_INFO_NMI_UNBLOCKING_IRET_MASK));
         if (idt & X(IDT_VECTORING_INFO_FIELD_ERROR_CODE_VALID_MASK))
             axv_x86_64_vmwrite(VMCS(VM_ENTRY_EXCEPTION_ERROR_CODE),
                                axv_x86_64_vmread(VMCS(IDT_VECTORING_ERROR_CODE)));
         axv_x86_64_vmwrite(VMCS(VM_ENTRY_INSTRUCTION_LEN), axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN)));
         return;
     }
-    if (!axv_irq_pending_any(&x->pending) ||
-        (axv_x86_64_vmread(VMCS(VM_ENTRY_INTR_INFO_FIELD)) & X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK)))
+    if (!axv_irq_pending_any(&x->pending) || x->injecting)
         return;
     bool open = (axv_x86_64_vmread(VMCS(GUEST_RFLAGS)) & RFLAGS_IF) &&
                 !(axv_x86_64_vmread(VMCS(GUEST_INTERRUPTIBILITY_INFO)) & 3);
@@ -815,8 +819,7 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
     }
     int vector = axv_irq_pending_take(&x->pending);
     if (vector >= 0)
-        axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD),
-                           (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
+        inject_event(x, (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
 }
 
 /* Gives the host back the descriptor-table limits the exit replaced with 0xffff. */
@@ -853,11 +856,14 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
             e->raw.qual = err;
             return AXV_OK;
         }
-        if (axv_x86_64_vmread(VMCS(VM_EXIT_REASON)) & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK))
+        uint64_t reason = axv_x86_64_vmread(VMCS(VM_EXIT_REASON));
+        if (reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK)) {
             x->frame.launched = launched; /* a failed entry does not launch the VMCS */
-        else
+        } else if (x->injecting) {
             axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
-        if (vmx_decode(v, c, x, e)) {
+            x->injecting = false;
+        }
+        if (vmx_decode(v, c, x, e, reason)) {
             host_tables_restore(c);
             return AXV_OK;
         }
@@ -967,7 +973,7 @@ uint64_t axv_x86_64_get_rip(const struct axv_vcpu *v)
 const struct axv_arch_ops axv_x86_64_ops = {
     .name = "x86_64",
     .num_gprs = 16,
-    .trusted_exits = false, /* MMIO shapes come from a decoder: let the runtime check them */
+    .trusted_exits = true, /* widths from tables (1/2/4/8), registers from 4-bit fields: always valid shapes */
     .percpu_init = vmx_percpu_init,
     .hardware_enable = vmx_hardware_enable,
     .hardware_disable = vmx_hardware_disable,
