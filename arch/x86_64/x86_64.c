@@ -228,6 +228,8 @@ static enum axv_err vmx_hardware_enable(struct axv_percpu *pc)
     cpuid(1, 0, r);
     if (!(r[2] & CPUID1_ECX_VMX))
         return AXV_ERR_UNSUPPORTED;
+    if (read_cr4() & CR4_VMXE)
+        return AXV_ERR_RESOURCE_BUSY; /* VMX is on already: another per-CPU object or hypervisor owns it */
     uint64_t fc = axv_x86_64_read_ia32_feature_control();
     if (!(fc & X(IA32_FEATURE_CONTROL_LOCK_MASK))) {
         fc |= X(IA32_FEATURE_CONTROL_LOCK_MASK) | X(IA32_FEATURE_CONTROL_VMXON_OUTSIDE_SMX_MASK);

@@ -41,6 +41,14 @@ BM_TEST(vmx_enable_disable)
     BM_CHECK(!(bm_read_cr4() & BM_X86_CR4_VMXE));
     /* Enabled again after a disable: VMXON works a second time. */
     BM_CHECK_OK(axv_percpu_enable(&pc));
+    /* A second owner of VMX on the same CPU is refused, not a fault. */
+    static struct axv_percpu other;
+    memset(&other, 0, sizeof(other));
+    BM_CHECK_OK(axv_percpu_init(&other, 1, &axv_x86_64_ops, bm_hal()));
+    BM_CHECK_EQ(axv_percpu_enable(&other), AXV_ERR_RESOURCE_BUSY);
+    BM_CHECK(!axv_percpu_is_enabled(&other));
+    BM_CHECK_OK(axv_percpu_fini(&other));
+    BM_CHECK(axv_percpu_is_enabled(&pc));
     BM_CHECK_OK(axv_percpu_disable(&pc));
     BM_CHECK_OK(axv_percpu_fini(&pc));
 }
