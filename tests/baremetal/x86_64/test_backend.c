@@ -178,6 +178,20 @@ BM_TEST(vmx_fetch_from_unmapped_memory_is_a_nested_page_fault)
     BM_CHECK_EQ(e.u.nested_page_fault.access_flags, AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_EXECUTE);
 }
 
+BM_TEST(vmx_undecodable_mmio_is_a_nested_page_fault)
+{
+    struct bm_vmm *g = guest_start("badmmio");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_NESTED_PAGE_FAULT);
+    BM_CHECK_EQ(e.u.nested_page_fault.addr, BM_TESTDEV);
+    uint64_t rip = axv_x86_64_get_rip(&g->v[0]);
+    BM_CHECK_EQ(rip, 5); /* on the ADD, after mov $imm32,%ebx */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_NESTED_PAGE_FAULT);
+    BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[0]), rip);
+}
+
 BM_TEST(vmx_triple_fault_is_shutdown)
 {
     struct bm_vmm *g = guest_start("triple");
