@@ -297,3 +297,27 @@ BM_TEST(vmx_invalid_guest_state_is_fail_entry)
     BM_CHECK_EXIT(&e, AXV_EXIT_FAIL_ENTRY);
     BM_CHECK_EQ(e.u.fail_entry.hardware_entry_failure_reason & 0xffff, 33);
 }
+
+/* The host's local APIC timer fires while a guest spins: external_interrupt with its vector. */
+BM_TEST(vmx_host_interrupt_is_external_interrupt)
+{
+    volatile uint32_t *lapic = (volatile uint32_t *)(uintptr_t)0xfee00000u;
+    struct bm_vmm *g = guest_start("spin");
+
+    lapic[0xf0 / 4] = 0x1ffu;    /* software-enabled, spurious vector 0xff */
+    lapic[0x80 / 4] = 0;         /* TPR: accept every priority class */
+    lapic[0x3e0 / 4] = 0xbu;     /* timer divide by 1 */
+    lapic[0x320 / 4] = 0x30u;    /* timer: one-shot, vector 0x30, unmasked */
+    lapic[0x380 / 4] = 20000u;   /* initial count */
+    struct axv_exit e;
+    BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+    lapic[0x320 / 4] = 0x10000u; /* masked again */
+    uint32_t in_service = lapic[0x110 / 4];
+    lapic[0xb0 / 4] = 0;         /* EOI */
+    BM_CHECK_EXIT(&e, AXV_EXIT_EXTERNAL_INTERRUPT);
+    BM_CHECK_EQ(e.u.external_interrupt.vector, 0x30);
+    BM_CHECK_EQ(e.raw.code, 1);
+    BM_CHECK_EQ(in_service, 1u << (0x30 - 32)); /* acknowledged on exit, as the controls ask */
+    uint64_t rip = axv_x86_64_get_rip(&g->v[0]);
+    BM_CHECK(rip >= 6 && rip <= 10); /* inside the loop: the guest goes on from there */
+}
