@@ -24,6 +24,7 @@
 #define CR4_PAE (1ull << 5)
 #define CR4_VMXE (1ull << 13)
 #define CR4_OSXSAVE (1ull << 18)
+#define XCR0_X87 1ull
 #define RFLAGS_IF (1ull << 9)
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
@@ -44,6 +45,7 @@ struct axv_vmx_cpu {
     uint32_t revision;
     uint32_t pin, proc, proc2, exit, entry; /* controls, adjusted to what the CPU allows */
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+    uint64_t host_xcr0, cur_xcr0;   /* XCR0 is not in the VMCS: switched by hand */
     bool enabled;
     uint64_t hpa;
 };
@@ -61,6 +63,7 @@ struct axv_vmx_vcpu {
     uint64_t ept_root;
     enum vmx_read read;          /* what complete_read finishes */
     bool injecting;              /* VM_ENTRY_INTR_INFO holds an event for the next entry */
+    uint64_t xcr0;               /* the guest's, loaded while it runs */
     struct axv_irq_pending pending;
     uint64_t hpa;
 };
@@ -131,6 +134,26 @@ static void invept_all(void)
         uint64_t eptp, zero;
     } desc = {0, 0};
     __asm__ volatile("invept %0, %1" : : "m"(desc), "r"(UINT64_C(2)) : "cc", "memory");
+}
+
+/* XSETBV needs CR4.OSXSAVE; a host without it gets the bit for the one instruction. */
+static void xcr0_write(uint64_t value)
+{
+    uint64_t cr4 = read_cr4();
+    if (!(cr4 & CR4_OSXSAVE))
+        write_cr4(cr4 | CR4_OSXSAVE);
+    __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+    if (!(cr4 & CR4_OSXSAVE))
+        write_cr4(cr4);
+}
+
+static uint64_t xcr0_read(void)
+{
+    uint32_t lo, hi;
+    if (!(read_cr4() & CR4_OSXSAVE))
+        return XCR0_X87; /* unreadable, and nothing has set it: the reset value */
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (uint64_t)hi << 32 | lo;
 }
 
 static void vmxoff(void)
@@ -248,6 +271,7 @@ static enum axv_err vmx_hardware_enable(struct axv_percpu *pc)
     write_cr0((read_cr0() | c->cr0_fixed0) & c->cr0_fixed1);
     write_cr4((read_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1);
 
+    c->host_xcr0 = c->cur_xcr0 = xcr0_read();
     c->revision = (uint32_t)(axv_x86_64_read_ia32_vmx_basic() & X(IA32_VMX_BASIC_REVISION_ID_MASK));
     *(uint32_t *)pc->hal->phys_to_virt(pc->hal->ctx, c->vmxon_hpa) = c->revision;
     if (!vmxon(c->vmxon_hpa)) {
@@ -401,6 +425,7 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
         return AXV_ERR_NO_MEMORY;
     }
     x->frame.r[AXV_X86_64_RDI] = v->vcpu_id; /* first argument: which vCPU this is */
+    x->xcr0 = XCR0_X87;
     v->arch = x;
     return AXV_OK;
 }
@@ -601,7 +626,7 @@ static void vmx_xsetbv(struct axv_vmx_vcpu *x)
         inject_gp(x);
         return;
     }
-    __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)value), "d"((uint32_t)(value >> 32)));
+    x->xcr0 = value; /* loaded at the next entry; the host's comes back at the next delivered exit */
     skip_insn();
 }
 
@@ -824,9 +849,13 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
         inject_event(x, (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
 }
 
-/* Gives the host back the descriptor-table limits the exit replaced with 0xffff. */
-static void host_tables_restore(const struct axv_vmx_cpu *c)
+/* Gives the host back what the exit left as the guest's: the descriptor-table limits (0xffff) and XCR0. */
+static void host_state_restore(struct axv_vmx_cpu *c)
 {
+    if (c->cur_xcr0 != c->host_xcr0) {
+        xcr0_write(c->host_xcr0);
+        c->cur_xcr0 = c->host_xcr0;
+    }
     if (c->host_gdt.limit != 0xffff)
         __asm__ volatile("lgdt %0" : : "m"(c->host_gdt));
     if (c->host_idt.limit != 0xffff)
@@ -848,6 +877,10 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
     x->read = READ_NONE;
     for (;;) {
         vmx_events(c, x);
+        if (x->xcr0 != c->cur_xcr0) {
+            xcr0_write(x->xcr0);
+            c->cur_xcr0 = x->xcr0;
+        }
         uint64_t launched = x->frame.launched;
         if (axv_vmx_enter(&x->frame)) {
             /* VMfail: nothing ran; the VM-instruction error says why. */
@@ -856,6 +889,7 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
             e->raw.source = AXV_RAW_SOURCE_VMX;
             e->raw.code = ~UINT64_C(0);
             e->raw.qual = err;
+            host_state_restore(c);
             return AXV_OK;
         }
         uint64_t reason = axv_x86_64_vmread(VMCS(VM_EXIT_REASON));
@@ -866,7 +900,7 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
             x->injecting = false;
         }
         if (vmx_decode(v, c, x, e, reason)) {
-            host_tables_restore(c);
+            host_state_restore(c);
             return AXV_OK;
         }
     }

@@ -321,3 +321,29 @@ BM_TEST(vmx_host_interrupt_is_external_interrupt)
     uint64_t rip = axv_x86_64_get_rip(&g->v[0]);
     BM_CHECK(rip >= 6 && rip <= 10); /* inside the loop: the guest goes on from there */
 }
+
+/* XCR0 as the host sees it (it may run without CR4.OSXSAVE: set for the read). */
+static uint64_t host_xcr0(void)
+{
+    uint64_t cr4 = bm_read_cr4();
+    uint32_t lo, hi;
+    bm_write_cr4(cr4 | (1u << 18));
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    bm_write_cr4(cr4);
+    return (uint64_t)hi << 32 | lo;
+}
+
+BM_TEST(vmx_xsetbv_is_the_guests_own)
+{
+    uint64_t before = host_xcr0();
+    struct bm_vmm *g = guest_start("xsave");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x61);
+    BM_CHECK_EQ(host_xcr0(), before); /* the guest's 3 is not the host's */
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+    BM_CHECK_EQ(host_xcr0(), before);
+}
