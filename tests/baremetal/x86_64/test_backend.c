@@ -347,3 +347,11 @@ BM_TEST(vmx_xsetbv_is_the_guests_own)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(host_xcr0(), before);
 }
+
+BM_TEST(vmx_cr_writes_the_backend_owns_get_gp)
+{
+    struct bm_vmm *g = guest_start("cr");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN); /* the CR exits were answered inside */
+}
