@@ -78,6 +78,13 @@ static struct axv_vmx_cpu *vmx_cpu(const struct axv_vcpu *v)
     return v->pcpu ? (struct axv_vmx_cpu *)v->pcpu->arch : NULL;
 }
 
+/* Whether x's VMCS is built and current here, so its fields are read and written in place. */
+static bool vmcs_live(const struct axv_vcpu *v, const struct axv_vmx_vcpu *x)
+{
+    const struct axv_vmx_cpu *c = vmx_cpu(v);
+    return x->vmcs_ready && c && c->loaded == x;
+}
+
 /* ------------------------------------------------------------ instructions */
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
@@ -328,15 +335,15 @@ static void vmcs_host_state(struct axv_vmx_cpu *c)
     axv_x86_64_vmwrite(VMCS(HOST_FS_SELECTOR), read_seg(4) & 0xf8u);
     axv_x86_64_vmwrite(VMCS(HOST_GS_SELECTOR), read_seg(5) & 0xf8u);
     axv_x86_64_vmwrite(VMCS(HOST_TR_SELECTOR), tr & 0xf8u);
-    axv_x86_64_vmwrite(VMCS(HOST_FS_BASE), axv_x86_64_rdmsr(0xc0000100));
-    axv_x86_64_vmwrite(VMCS(HOST_GS_BASE), axv_x86_64_rdmsr(0xc0000101));
+    axv_x86_64_vmwrite(VMCS(HOST_FS_BASE), axv_x86_64_read_ia32_fs_base());
+    axv_x86_64_vmwrite(VMCS(HOST_GS_BASE), axv_x86_64_read_ia32_gs_base());
     axv_x86_64_vmwrite(VMCS(HOST_TR_BASE), tr_base);
     axv_x86_64_vmwrite(VMCS(HOST_GDTR_BASE), gdt.base);
     axv_x86_64_vmwrite(VMCS(HOST_IDTR_BASE), idt.base);
-    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_CS), axv_x86_64_rdmsr(X(IA32_SYSENTER_CS_MSR)));
-    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_ESP), axv_x86_64_rdmsr(X(IA32_SYSENTER_ESP_MSR)));
-    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_EIP), axv_x86_64_rdmsr(X(IA32_SYSENTER_EIP_MSR)));
-    axv_x86_64_vmwrite(VMCS(HOST_IA32_EFER), axv_x86_64_rdmsr(X(IA32_EFER_MSR)));
+    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_CS), axv_x86_64_read_ia32_sysenter_cs());
+    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_ESP), axv_x86_64_read_ia32_sysenter_esp());
+    axv_x86_64_vmwrite(VMCS(HOST_IA32_SYSENTER_EIP), axv_x86_64_read_ia32_sysenter_eip());
+    axv_x86_64_vmwrite(VMCS(HOST_IA32_EFER), axv_x86_64_read_ia32_efer());
     axv_x86_64_vmwrite(VMCS(HOST_RIP), (uint64_t)(uintptr_t)axv_vmx_exit);
 }
 
@@ -434,7 +441,7 @@ static enum axv_err vmx_set_entry(struct axv_vcpu *v, uint64_t gpa)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
     x->rip = gpa;
-    if (x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x)
+    if (vmcs_live(v, x))
         axv_x86_64_vmwrite(VMCS(GUEST_RIP), gpa);
     else
         x->vmcs_ready = false; /* rebuilt at the next bind */
@@ -703,7 +710,8 @@ static void vmx_port_io(struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qua
     }
 }
 
-static void vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qual)
+/* Returns the faulting guest-physical address. */
+static uint64_t vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qual)
 {
     uint64_t gpa = axv_x86_64_vmread(VMCS(GUEST_PHYSICAL_ADDRESS));
     bool write = (qual & X(EXIT_QUAL_EPT_WRITE_MASK)) != 0;
@@ -713,13 +721,13 @@ static void vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, 
 
     if (qual & X(EXIT_QUAL_EPT_FETCH_MASK)) {
         axv_exit_make_nested_page_fault(e, gpa, AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_EXECUTE);
-        return;
+        return gpa;
     }
     uint64_t rip = axv_x86_64_vmread(VMCS(GUEST_RIP));
     size_t n = guest_fetch(v, rip, bytes, sizeof(bytes));
     if (!axv_vmx_decode_mov(bytes, n, &m) || m.store != write) {
         axv_exit_make_nested_page_fault(e, gpa, flags); /* not an access we emulate */
-        return;
+        return gpa;
     }
     if (m.store) {
         uint64_t data = m.has_imm ? m.imm : gpr(x, m.reg);
@@ -731,14 +739,16 @@ static void vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, 
         x->read = READ_MMIO;
     }
     advance_rip(m.len);
+    return gpa;
 }
 
-static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual)
+/* gpa: the EPT path's (the only exits that have one), else 0. */
+static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual, uint64_t gpa)
 {
     e->raw.source = AXV_RAW_SOURCE_VMX;
     e->raw.code = reason;
     e->raw.qual = qual;
-    e->raw.addr = axv_x86_64_vmread(VMCS(GUEST_PHYSICAL_ADDRESS));
+    e->raw.addr = gpa;
     e->raw.insn = axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
 }
 
@@ -754,6 +764,7 @@ static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct a
 {
     uint64_t basic = reason & X(VM_EXIT_REASON_BASIC_MASK);
     uint64_t qual = axv_x86_64_vmread(VMCS(EXIT_QUALIFICATION));
+    uint64_t gpa = 0;
     bool deliver = true;
 
     switch (axv_x86_64_exit_route(basic)) {
@@ -764,7 +775,7 @@ static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct a
         vmx_port_io(x, e, qual);
         break;
     case AXV_X86_64_ROUTE_EPT_VIOLATION:
-        vmx_ept_violation(v, x, e, qual);
+        gpa = vmx_ept_violation(v, x, e, qual);
         break;
     case AXV_X86_64_ROUTE_MSR_READ:
         axv_exit_make_sys_reg_read(e, (uint32_t)x->frame.r[AXV_X86_64_RCX], AXV_X86_64_RAX);
@@ -819,7 +830,7 @@ static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct a
         break;
     }
     if (deliver)
-        vmx_raw(e, reason, qual);
+        vmx_raw(e, reason, qual, gpa);
     return deliver;
 }
 
@@ -910,7 +921,7 @@ static enum axv_err vmx_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
     if (reg == AXV_X86_64_RSP) {
-        if (x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x)
+        if (vmcs_live(v, x))
             axv_x86_64_vmwrite(VMCS(GUEST_RSP), value);
         else
             x->boot.rsp = value;
@@ -994,7 +1005,7 @@ uint64_t axv_x86_64_get_gpr(const struct axv_vcpu *v, uint32_t reg)
         return 0;
     const struct axv_vmx_vcpu *x = vmx_of(v);
     if (reg == AXV_X86_64_RSP)
-        return x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x ? axv_x86_64_vmread(VMCS(GUEST_RSP)) : x->boot.rsp;
+        return vmcs_live(v, x) ? axv_x86_64_vmread(VMCS(GUEST_RSP)) : x->boot.rsp;
     return x->frame.r[reg];
 }
 
@@ -1003,7 +1014,7 @@ uint64_t axv_x86_64_get_rip(const struct axv_vcpu *v)
     if (!v || !v->arch)
         return 0;
     const struct axv_vmx_vcpu *x = vmx_of(v);
-    return x->vmcs_ready && vmx_cpu(v) && vmx_cpu(v)->loaded == x ? axv_x86_64_vmread(VMCS(GUEST_RIP)) : x->rip;
+    return vmcs_live(v, x) ? axv_x86_64_vmread(VMCS(GUEST_RIP)) : x->rip;
 }
 
 const struct axv_arch_ops axv_x86_64_ops = {

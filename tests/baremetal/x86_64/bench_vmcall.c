@@ -12,6 +12,7 @@
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
+#include "guest_boot.h"
 
 #define ITERATIONS 10000u
 #define GUEST_LOOP 4u /* mov, vmcall, dec, jnz: the guest's own share */
@@ -19,19 +20,10 @@
 
 static const struct bm_backend be = {&axv_x86_64_ops, BM_X86_GUEST_CALL_FAIL, axv_x86_64_get_rip};
 
-static const struct axv_x86_64_setup boot = {
-    .cr3 = BM_X86_GUEST_CR3,
-    .rsp = BM_GUEST_RAM_BASE + BM_GUEST_RAM_DEFAULT,
-    .gdtr_base = BM_X86_GUEST_GDT,
-    .gdtr_limit = BM_X86_GUEST_GDT_LIMIT,
-    .tr_selector = BM_X86_GUEST_SEL_TSS,
-    .tr_base = BM_X86_GUEST_TSS,
-};
-
 /* Instructions per round trip, through the public API or (raw) the backend's ops alone. */
 static uint64_t measure_x100(bool raw)
 {
-    struct bm_vmm *m = bm_vmm_start(&be, "vmcall_bench", NULL, &boot);
+    struct bm_vmm *m = bm_vmm_start(&be, "vmcall_bench", NULL, &bm_x86_guest_boot);
     struct axv_vcpu *v = &m->v[0];
     struct axv_exit e;
     uint64_t calls = 0, ticks = 0;

@@ -8,22 +8,13 @@
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
+#include "guest_boot.h"
 
 static const struct bm_backend vmx = {&axv_x86_64_ops, BM_X86_GUEST_CALL_FAIL, axv_x86_64_get_rip};
 
-/* What guest.h promises: the image's own page tables, GDT and TSS. */
-static const struct axv_x86_64_setup guest_boot = {
-    .cr3 = BM_X86_GUEST_CR3,
-    .rsp = BM_GUEST_RAM_BASE + BM_GUEST_RAM_DEFAULT,
-    .gdtr_base = BM_X86_GUEST_GDT,
-    .gdtr_limit = BM_X86_GUEST_GDT_LIMIT,
-    .tr_selector = BM_X86_GUEST_SEL_TSS,
-    .tr_base = BM_X86_GUEST_TSS,
-};
-
 static struct bm_vmm *guest_start(const char *name)
 {
-    return bm_vmm_start(&vmx, name, NULL, &guest_boot);
+    return bm_vmm_start(&vmx, name, NULL, &bm_x86_guest_boot);
 }
 
 BM_TEST(vmx_enable_disable)
@@ -60,6 +51,7 @@ BM_TEST(vmx_nop_guest_powers_off)
 
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(e.raw.code, 18); /* VMCALL */
+    BM_CHECK_EQ(e.raw.addr, 0);  /* no guest-physical address for this exit */
     BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[0]), 8); /* past mov $0x1002,%eax (5 bytes) and vmcall (3) */
     /* The exit set the host's GDTR and IDTR limits to 0xffff; the backend restores them. */
     BM_CHECK_EQ(bm_sgdt().limit, BM_X86_GDT_LIMIT);
@@ -78,6 +70,7 @@ BM_TEST(vmx_mmio_widths_extension_and_immediates)
     BM_CHECK_EQ(e.u.mmio_read.reg, AXV_X86_64_RAX);
     BM_CHECK_EQ(e.u.mmio_read.reg_width, 1);
     BM_CHECK_EQ(e.raw.code, 48); /* EPT violation */
+    BM_CHECK_EQ(e.raw.addr, BM_TESTDEV);
     e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     static const struct {
@@ -212,7 +205,7 @@ BM_TEST(vmx_bad_setup_is_refused)
     static struct axv_percpu pc;
     static struct axv_vcpu v;
     struct axv_vcpu_config vc = {.vm_id = 1, .vcpu_id = 0};
-    struct axv_x86_64_setup unaligned_cr3 = guest_boot, bad_tr = guest_boot;
+    struct axv_x86_64_setup unaligned_cr3 = bm_x86_guest_boot, bad_tr = bm_x86_guest_boot;
     unaligned_cr3.cr3 = 0x1234;
     bad_tr.tr_selector = 0x1b; /* RPL 3 */
     static const struct axv_npt_config npt4 = {.root = 0x1000, .levels = 4, .gpa_bits = 48};
@@ -221,8 +214,8 @@ BM_TEST(vmx_bad_setup_is_refused)
     const struct {
         const struct axv_npt_config *npt;
         const struct axv_x86_64_setup *setup;
-    } bad[] = {{&npt4, NULL}, {&npt4, &unaligned_cr3}, {&npt4, &bad_tr}, {&npt3, &guest_boot},
-               {&npt_unaligned, &guest_boot}};
+    } bad[] = {{&npt4, NULL}, {&npt4, &unaligned_cr3}, {&npt4, &bad_tr}, {&npt3, &bm_x86_guest_boot},
+               {&npt_unaligned, &bm_x86_guest_boot}};
 
     memset(&pc, 0, sizeof(pc));
     BM_CHECK_OK(axv_percpu_init(&pc, 0, &axv_x86_64_ops, bm_hal()));
@@ -262,7 +255,7 @@ BM_TEST(vmx_calls_cpu_up_down_ipi_reset)
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
     BM_CHECK_EQ(e.u.cpu_up.target_cpu, 1);
     BM_CHECK_EQ(e.u.cpu_up.arg, 0x55);
-    bm_vmm_add_vcpu(g, e.u.cpu_up.entry_point, NULL, &guest_boot);
+    bm_vmm_add_vcpu(g, e.u.cpu_up.entry_point, NULL, &bm_x86_guest_boot);
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
 
     /* Two vCPUs time-share this CPU: each run loads its own VMCS. */
@@ -286,7 +279,7 @@ BM_TEST(vmx_calls_cpu_up_down_ipi_reset)
 BM_TEST(vmx_invalid_guest_state_is_fail_entry)
 {
     static struct axv_x86_64_setup bad;
-    bad = guest_boot;
+    bad = bm_x86_guest_boot;
     bad.gdtr_base = 0x0000800000000000u;
     struct bm_vmm *g = bm_vmm_start(&vmx, "nop", NULL, &bad);
     struct axv_exit e = bm_vmm_run(g, 0);
