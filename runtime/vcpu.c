@@ -105,6 +105,45 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_enter_cpu(str
     return axv_current_claim(*cpu, v);
 }
 
+/*
+ * Publishes an event's outcome once its arch ops returned: the target state,
+ * or the arch-failure state when an op failed; releases what the event
+ * claimed and traces it. word is the state word the event started from,
+ * hold the word it held meanwhile.
+ */
+static inline __attribute__((always_inline)) void axv_vcpu_settle(struct axv_vcpu *v, enum axv_vcpu_event ev,
+                                                                  uint32_t word, uint32_t hold, uint32_t to,
+                                                                  enum axv_err err, uint32_t cpu,
+                                                                  struct axv_percpu *pc, uint64_t value)
+{
+    const struct axv_vcpu_event_info *info = &axv_vcpu_events[ev];
+    const uint32_t from = word & AXV_VCPU_STATE_MASK;
+    uint32_t next = to;
+
+    if (err) {
+        next = info->keep_on_failure ? from : AXV_VCPU_ARCH_FAILURE_STATE;
+    } else if (ev == AXV_EVENT_BIND) {
+        __atomic_fetch_add(&pc->bound, 1u, __ATOMIC_ACQ_REL);
+        v->pcpu = pc;
+    } else if (ev == AXV_EVENT_UNBIND) {
+        axv_vcpu_release_cpu(v);
+    } else if (ev == AXV_EVENT_DESTROY) {
+        v->arch_live = false;
+    }
+    if (next == AXV_VCPU_ARCH_FAILURE_STATE && next != from)
+        axv_vcpu_release_cpu(v);
+
+    if (info->exclusive) {
+        if (next != hold)
+            axv_store(&v->state, next);
+    }
+    else if (next != from)
+        axv_cas(&v->state, word, next);
+    if (info->on_cpu)
+        axv_current_release(cpu);
+    axv_vcpu_trace(v, axv_trace_point_of_event(ev), from, next, err, value, 0);
+}
+
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct axv_vcpu *v, enum axv_vcpu_event ev,
                                                                        struct axv_call *call)
 {
@@ -151,30 +190,16 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire(struct a
     err = AXV_OK;
     for (uint32_t i = 0; i < info->n_ops && err == AXV_OK; i++)
         err = axv_vcpu_call_op(v, (enum axv_arch_op)info->ops[i], call);
+    axv_vcpu_settle(v, ev, word, hold, to, err, cpu, pc, call->value);
+    return err;
+}
 
-    uint32_t next = to;
-    if (err) {
-        next = info->keep_on_failure ? from : AXV_VCPU_ARCH_FAILURE_STATE;
-    } else if (ev == AXV_EVENT_BIND) {
-        __atomic_fetch_add(&pc->bound, 1u, __ATOMIC_ACQ_REL);
-        v->pcpu = pc;
-    } else if (ev == AXV_EVENT_UNBIND) {
-        axv_vcpu_release_cpu(v);
-    } else if (ev == AXV_EVENT_DESTROY) {
-        v->arch_live = false;
-    }
-    if (next == AXV_VCPU_ARCH_FAILURE_STATE && next != from)
-        axv_vcpu_release_cpu(v);
-
-    if (info->exclusive) {
-        if (next != hold)
-            axv_store(&v->state, next);
-    }
-    else if (next != from)
-        axv_cas(&v->state, word, next);
-    if (info->on_cpu)
-        axv_current_release(cpu);
-    axv_vcpu_trace(v, tp, from, next, err, call->value, 0);
+/* The settle step of a fast path whose arch op failed: rare, kept out of line. */
+static __attribute__((noinline, cold)) enum axv_err axv_vcpu_settle_failure(struct axv_vcpu *v, enum axv_vcpu_event ev,
+                                                                         uint32_t word, uint32_t hold, uint32_t to,
+                                                                         enum axv_err err, uint32_t cpu, uint64_t value)
+{
+    axv_vcpu_settle(v, ev, word, hold, to, err, cpu, v->pcpu, value);
     return err;
 }
 
@@ -223,9 +248,33 @@ enum axv_err axv_vcpu_unbind(struct axv_vcpu *v)
     return axv_vcpu_fire(v, AXV_EVENT_UNBIND, &c);
 }
 
-enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
+#ifndef AXV_NO_TRACE
+static __attribute__((noinline)) void axv_vcpu_trace_exit(struct axv_vcpu *v, const struct axv_exit *exit)
 {
-    if (!exit || !axv_vcpu_usable(v))
+    uint32_t tp = axv_trace_point_of_exit(exit->kind);
+    if (axv_trace_wants(&v->trace, tp)) {
+        uint64_t a0, a1;
+        axv_exit_trace_args(exit, &a0, &a1);
+        axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
+    }
+}
+#endif
+
+/* After any run that delivered an exit: remember a read's shape, trace the exit. */
+static inline __attribute__((always_inline)) void axv_vcpu_exit_delivered(struct axv_vcpu *v, const struct axv_exit *exit)
+{
+    if (axv_exit_kind_is_read(exit->kind))
+        v->read_pending = axv_exit_read_shape(exit, &v->read_shape);
+#ifndef AXV_NO_TRACE
+    if (v->trace.recs)
+        axv_vcpu_trace_exit(v, exit);
+#endif
+}
+
+/* Every run the fast path declines: refusals are explained and traced here. */
+static __attribute__((noinline)) enum axv_err axv_vcpu_run_checked(struct axv_vcpu *v, struct axv_exit *exit)
+{
+    if (!axv_vcpu_usable(v))
         return AXV_ERR_INVALID_INPUT;
     if (v->read_pending)
         return AXV_ERR_IN_PROGRESS;
@@ -235,18 +284,49 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     enum axv_err err = axv_vcpu_fire(v, AXV_EVENT_RUN, &c);
     if (err)
         return err;
+    axv_vcpu_exit_delivered(v, exit);
+    return AXV_OK;
+}
 
-    v->read_pending = axv_exit_kind_is_read(exit->kind) && axv_exit_read_shape(exit, &v->read_shape);
-#ifndef AXV_NO_TRACE
-    if (v->trace.recs) {
-        uint32_t tp = axv_trace_point_of_exit(exit->kind);
-        if (axv_trace_wants(&v->trace, tp)) {
-            uint64_t a0, a1;
-            axv_exit_trace_args(exit, &a0, &a1);
-            axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
-        }
+/*
+ * The call every VMM loop makes once per exit. The common case (a legal,
+ * idle, untraced vCPU on the CPU it is bound to, no read awaiting its value)
+ * is axv_vcpu_fire() for this one event with the spec's facts folded in:
+ * the same claim, arch op and outcome, without the generic bookkeeping.
+ * Anything else, including every refusal, takes the checked path.
+ */
+enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
+{
+    const struct axv_vcpu_event_info *info = &axv_vcpu_events[AXV_EVENT_RUN];
+    /* Folded at compile time; a spec that changes run's shape disables the fast path. */
+    const bool fast_shape = info->exclusive && info->on_cpu && info->n_ops == 1 && info->ops[0] == AXV_ARCH_OP_RUN &&
+                            info->during != AXV_VCPU_NO_STATE;
+
+    if (__builtin_expect(!exit || !v, 0))
+        return AXV_ERR_INVALID_INPUT;
+    /* A busy word is no state, and a never-created vCPU is Invalid: both
+     * decline. Bind publishes pcpu before the state that allows run. */
+    uint32_t word = axv_load(&v->state);
+    if (!fast_shape || !axv_vcpu_sm_keeps(word, AXV_EVENT_RUN) || v->read_pending || v->trace.recs)
+        return axv_vcpu_run_checked(v, exit);
+
+    /* Reloaded rather than kept: fewer registers live across the guest's run. */
+    uint32_t cpu = v->hal->cpu_id(v->hal->ctx);
+    if (cpu != v->pcpu->cpu_id || axv_current_claim(cpu, v))
+        return axv_vcpu_run_checked(v, exit);
+    if (!axv_cas(&v->state, word, info->during)) {
+        axv_current_release(cpu);
+        return axv_vcpu_run_checked(v, exit);
     }
-#endif
+
+    enum axv_err err = v->ops->run(v, exit);
+    if (!err && !v->ops->trusted_exits)
+        err = axv_exit_validate(exit, NULL);
+    if (__builtin_expect(err != AXV_OK, 0))
+        return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, word, info->during, word, err, v->pcpu->cpu_id, 0);
+    axv_store(&v->state, word);
+    axv_current_release(v->pcpu->cpu_id);
+    axv_vcpu_exit_delivered(v, exit);
     return AXV_OK;
 }
 
@@ -274,24 +354,62 @@ enum axv_err axv_vcpu_set_entry(struct axv_vcpu *v, uint64_t entry_gpa)
     return axv_vcpu_fire(v, AXV_EVENT_SET_ENTRY, &c);
 }
 
+/* Any event, checked, with the event not known at compile time: the slow
+ * path of the fast ones below, kept out of line so that theirs stays short. */
+static __attribute__((noinline)) enum axv_err axv_vcpu_fire_checked(struct axv_vcpu *v, enum axv_vcpu_event ev,
+                                                                    struct axv_call *call)
+{
+    return axv_vcpu_fire(v, ev, call);
+}
+
+/* A register event's arch op failed: settle from the state it ran in (no
+ * other event changes the state of a vCPU in the middle of this one's op
+ * but inject_interrupt, which keeps it). */
+static __attribute__((noinline, cold)) enum axv_err axv_vcpu_light_failed(struct axv_vcpu *v, enum axv_vcpu_event ev,
+                                                                       enum axv_err err)
+{
+    uint32_t word = axv_load(&v->state);
+    return axv_vcpu_settle_failure(v, ev, word, word, word, err, 0, 0);
+}
+
+/*
+ * Register events (set_gpr, set_return_value, inject_interrupt) claim
+ * nothing and, when legal, leave the state as it is: the fast path checks
+ * that against the spec's table and calls the one arch op. A refusal or a
+ * traced vCPU takes the checked path; an op failure settles like fire().
+ */
+static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire_light(struct axv_vcpu *v, enum axv_vcpu_event ev,
+                                                                             uint32_t reg, uint64_t value)
+{
+    const struct axv_vcpu_event_info *info = &axv_vcpu_events[ev];
+    const bool fast_shape = !info->exclusive && !info->on_cpu && info->n_ops == 1;
+
+    if (fast_shape && v && axv_vcpu_sm_keeps(axv_load(&v->state), ev) && !v->trace.recs) {
+        struct axv_call c = {.reg = reg, .value = value};
+        enum axv_err err = axv_vcpu_call_op(v, (enum axv_arch_op)info->ops[0], &c);
+        if (__builtin_expect(err == AXV_OK, 1))
+            return AXV_OK;
+        return axv_vcpu_light_failed(v, ev, err);
+    }
+    struct axv_call c = {.reg = reg, .value = value};
+    return axv_vcpu_fire_checked(v, ev, &c);
+}
+
 enum axv_err axv_vcpu_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
 {
     if (!axv_vcpu_usable(v) || reg >= v->ops->num_gprs)
         return AXV_ERR_INVALID_INPUT;
-    struct axv_call c = {.reg = reg, .value = value};
-    return axv_vcpu_fire(v, AXV_EVENT_SET_GPR, &c);
+    return axv_vcpu_fire_light(v, AXV_EVENT_SET_GPR, reg, value);
 }
 
 enum axv_err axv_vcpu_set_return_value(struct axv_vcpu *v, uint64_t value)
 {
-    struct axv_call c = {.value = value};
-    return axv_vcpu_fire(v, AXV_EVENT_SET_RETURN_VALUE, &c);
+    return axv_vcpu_fire_light(v, AXV_EVENT_SET_RETURN_VALUE, 0, value);
 }
 
 enum axv_err axv_vcpu_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
-    struct axv_call c = {.value = vector};
-    return axv_vcpu_fire(v, AXV_EVENT_INJECT_INTERRUPT, &c);
+    return axv_vcpu_fire_light(v, AXV_EVENT_INJECT_INTERRUPT, 0, vector);
 }
 
 uint64_t axv_read_value_shape(const struct axv_exit_read_shape *s, uint64_t value)
