@@ -61,7 +61,7 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_call_op(struc
     case AXV_ARCH_OP_RUN: {
         /* A backend that reports a malformed exit has failed like any other op. */
         enum axv_err err = ops->run(v, c->exit);
-        return err || ops->trusted_exits ? err : axv_exit_validate(c->exit, NULL);
+        return err || !v->validate_exits ? err : axv_exit_validate(c->exit, NULL);
     }
     case AXV_ARCH_OP_SET_GPR:
         return ops->set_gpr(v, c->reg, c->value);
@@ -219,6 +219,7 @@ enum axv_err axv_vcpu_create(struct axv_vcpu *v, const struct axv_vcpu_config *c
         .ops = ops,
         .hal = hal,
     };
+    v->validate_exits = !ops->trusted_exits;
     enum axv_err err = ops->create(v, cfg->arch_config);
     if (err)
         return err;
@@ -307,7 +308,7 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     /* A busy word is no state, and a never-created vCPU is Invalid: both
      * decline. Bind publishes pcpu before the state that allows run. */
     uint32_t word = axv_load(&v->state);
-    if (!fast_shape || !axv_vcpu_sm_keeps(word, AXV_EVENT_RUN) || v->read_pending || v->trace.recs)
+    if (!fast_shape || !axv_vcpu_sm_keeps(word, AXV_EVENT_RUN) || v->run_checks || v->trace.recs)
         return axv_vcpu_run_checked(v, exit);
 
     /* Reloaded rather than kept: fewer registers live across the guest's run. */
@@ -319,9 +320,8 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
         return axv_vcpu_run_checked(v, exit);
     }
 
+    /* Trusted exits only here (run_checks): no validation to do. */
     enum axv_err err = v->ops->run(v, exit);
-    if (!err && !v->ops->trusted_exits)
-        err = axv_exit_validate(exit, NULL);
     if (__builtin_expect(err != AXV_OK, 0))
         return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, word, info->during, word, err, v->pcpu->cpu_id, 0);
     axv_store(&v->state, word);

@@ -365,26 +365,27 @@ static enum axv_err sim_destroy(struct axv_vcpu *v)
     return AXV_OK;
 }
 
-const struct axv_arch_ops axv_sim_ops = {
-    .name = "sim",
-    .num_gprs = AXV_SIM_NUM_GPRS,
-    .percpu_init = sim_percpu_init,
-    .hardware_enable = sim_hardware_enable,
-    .hardware_disable = sim_hardware_disable,
-    .is_enabled = sim_is_enabled,
-    .create = sim_create,
-    .set_entry = sim_set_entry,
-    .set_npt = sim_set_npt,
-    .setup = sim_setup,
-    .bind = sim_bind,
-    .unbind = sim_unbind,
-    .run = sim_run,
-    .set_gpr = sim_set_gpr,
-    .inject_interrupt = sim_inject_interrupt,
-    .set_return_value = sim_set_return_value,
-    .complete_read = sim_complete_read,
-    .destroy = sim_destroy,
-};
+#define SIM_OPS                                 \
+    .num_gprs = AXV_SIM_NUM_GPRS,               \
+    .percpu_init = sim_percpu_init,             \
+    .hardware_enable = sim_hardware_enable,     \
+    .hardware_disable = sim_hardware_disable,   \
+    .is_enabled = sim_is_enabled,               \
+    .create = sim_create,                       \
+    .set_entry = sim_set_entry,                 \
+    .set_npt = sim_set_npt,                     \
+    .setup = sim_setup,                         \
+    .bind = sim_bind,                           \
+    .unbind = sim_unbind,                       \
+    .run = sim_run,                             \
+    .set_gpr = sim_set_gpr,                     \
+    .inject_interrupt = sim_inject_interrupt,   \
+    .set_return_value = sim_set_return_value,   \
+    .complete_read = sim_complete_read,         \
+    .destroy = sim_destroy
+
+const struct axv_arch_ops axv_sim_ops = {.name = "sim", SIM_OPS};
+const struct axv_arch_ops axv_sim_trusted_ops = {.name = "sim-trusted", .trusted_exits = true, SIM_OPS};
 
 /* ------------------------------------------------------------- inspection */
 void axv_sim_fail_op(struct axv_vcpu *v, enum axv_arch_op op, enum axv_err err)

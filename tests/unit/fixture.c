@@ -78,6 +78,8 @@ static void axv_fx_ok(enum axv_err err, const char *what)
     ck_assert_msg(err == AXV_OK, "fixture: %s failed: %s", what, axv_err_name(err));
 }
 
+const struct axv_arch_ops *axv_fx_ops = &axv_sim_ops;
+
 void axv_fx_begin(struct axv_fx *f, enum axv_vcpu_state state)
 {
     axv_fx_begin_prog(f, state, axv_fx_prog, 3);
@@ -91,9 +93,9 @@ void axv_fx_begin_prog(struct axv_fx *f, enum axv_vcpu_state state, const struct
     const struct axv_hal *hal = axv_host_hal();
 
     axv_host_set_cpu(0);
-    axv_fx_ok(axv_percpu_init(&f->pc, 0, &axv_sim_ops, hal), "percpu init");
+    axv_fx_ok(axv_percpu_init(&f->pc, 0, axv_fx_ops, hal), "percpu init");
     axv_fx_ok(axv_percpu_enable(&f->pc), "percpu enable");
-    axv_fx_ok(axv_vcpu_create(&f->v, &vc, &axv_sim_ops, hal), "create");
+    axv_fx_ok(axv_vcpu_create(&f->v, &vc, axv_fx_ops, hal), "create");
 
     switch (state) {
     case AXV_VCPU_CREATED:

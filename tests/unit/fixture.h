@@ -32,6 +32,10 @@ struct axv_fx {
     struct axv_fx_outcome running;
 };
 
+/* The sim ops table under test: main runs every suite with each of
+ * axv_sim_ops (exits validated) and axv_sim_trusted_ops (run's fast path). */
+extern const struct axv_arch_ops *axv_fx_ops;
+
 /* Creates the vCPU and drives it to `state`; fails the test if it cannot. */
 void axv_fx_begin(struct axv_fx *f, enum axv_vcpu_state state);
 /* The same with the guest program of the caller's choice. */

@@ -66,12 +66,12 @@ static void race_setup(struct race *r)
 {
     memset(r, 0, sizeof(*r));
     for (uint32_t c = 0; c < 2; c++) {
-        ck_assert_int_eq(axv_percpu_init(&r->pcs[c], c, &axv_sim_ops, axv_host_hal()), AXV_OK);
+        ck_assert_int_eq(axv_percpu_init(&r->pcs[c], c, axv_fx_ops, axv_host_hal()), AXV_OK);
         ck_assert_int_eq(axv_percpu_enable(&r->pcs[c]), AXV_OK);
     }
     r->cfg = (struct axv_sim_config){.prog = prog, .len = 3, .hook = hold_until_loser, .hook_ctx = r};
     struct axv_vcpu_config vc = {.vm_id = 3, .arch_config = &r->cfg};
-    ck_assert_int_eq(axv_vcpu_create(&r->v, &vc, &axv_sim_ops, axv_host_hal()), AXV_OK);
+    ck_assert_int_eq(axv_vcpu_create(&r->v, &vc, axv_fx_ops, axv_host_hal()), AXV_OK);
     ck_assert_int_eq(axv_vcpu_setup(&r->v, 0, &npt, NULL), AXV_OK);
 }
 

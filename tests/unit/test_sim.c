@@ -16,9 +16,9 @@ static void guest_start(struct guest *g, const struct axv_sim_insn *prog, uint32
     memset(g, 0, sizeof(*g));
     g->cfg = (struct axv_sim_config){.prog = prog, .len = len};
     struct axv_vcpu_config vc = {.vm_id = 2, .arch_config = &g->cfg};
-    ck_assert_int_eq(axv_percpu_init(&g->pc, 0, &axv_sim_ops, axv_host_hal()), AXV_OK);
+    ck_assert_int_eq(axv_percpu_init(&g->pc, 0, axv_fx_ops, axv_host_hal()), AXV_OK);
     ck_assert_int_eq(axv_percpu_enable(&g->pc), AXV_OK);
-    ck_assert_int_eq(axv_vcpu_create(&g->v, &vc, &axv_sim_ops, axv_host_hal()), AXV_OK);
+    ck_assert_int_eq(axv_vcpu_create(&g->v, &vc, axv_fx_ops, axv_host_hal()), AXV_OK);
     ck_assert_int_eq(axv_vcpu_setup(&g->v, 0, &npt, NULL), AXV_OK);
     ck_assert_int_eq(axv_vcpu_bind(&g->v), AXV_OK);
 }

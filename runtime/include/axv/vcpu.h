@@ -32,7 +32,14 @@ struct axv_vcpu_config {
  */
 struct axv_vcpu {
     uint32_t state;            /* enum axv_vcpu_state | AXV_VCPU_BUSY; atomic */
-    bool read_pending;         /* last exit was a read not yet completed */
+    /* Why axv_vcpu_run() must take its checked path; all clear normally. */
+    union {
+        struct {
+            bool read_pending;   /* last exit was a read not yet completed */
+            bool validate_exits; /* the backend's ops->trusted_exits is false */
+        };
+        uint16_t run_checks;     /* both at once, for the exit path's one test */
+    };
     bool arch_live;            /* backend resources not yet destroyed */
     struct axv_exit_read_shape read_shape; /* of that read */
     const struct axv_arch_ops *ops;

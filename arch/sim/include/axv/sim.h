@@ -58,6 +58,12 @@ struct axv_sim_config {
 };
 
 extern const struct axv_arch_ops axv_sim_ops;
+/*
+ * The same backend with trusted_exits set, as the hardware backends have
+ * it: exits are not validated, so axv_vcpu_run() takes its fast path. The
+ * host tests run every suite with both tables.
+ */
+extern const struct axv_arch_ops axv_sim_trusted_ops;
 
 /* Fault injection: the next call of `op` on this vCPU returns err (0 clears). */
 void axv_sim_fail_op(struct axv_vcpu *v, enum axv_arch_op op, enum axv_err err);
