@@ -289,6 +289,9 @@ static __attribute__((noinline)) enum axv_err axv_vcpu_run_checked(struct axv_vc
     return AXV_OK;
 }
 
+/* The one state run is legal from in the spec (checked in fast_shape below). */
+#define AXV_VCPU_READY_FOR_RUN AXV_VCPU_READY
+
 /*
  * The call every VMM loop makes once per exit. The common case (a legal,
  * idle, untraced vCPU on the CPU it is bound to, no read awaiting its value)
@@ -301,21 +304,21 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     const struct axv_vcpu_event_info *info = &axv_vcpu_events[AXV_EVENT_RUN];
     /* Folded at compile time; a spec that changes run's shape disables the fast path. */
     const bool fast_shape = info->exclusive && info->on_cpu && info->n_ops == 1 && info->ops[0] == AXV_ARCH_OP_RUN &&
-                            info->during != AXV_VCPU_NO_STATE;
+                            info->during != AXV_VCPU_NO_STATE &&
+                            axv_vcpu_keeps[AXV_EVENT_RUN] == 1u << AXV_VCPU_READY_FOR_RUN;
 
     if (__builtin_expect(!exit || !v, 0))
         return AXV_ERR_INVALID_INPUT;
     /* A busy word is no state, and a never-created vCPU is Invalid: both
      * decline. Bind publishes pcpu before the state that allows run. */
-    uint32_t word = axv_load(&v->state);
-    if (!fast_shape || !axv_vcpu_sm_keeps(word, AXV_EVENT_RUN) || v->run_checks || v->trace.recs)
+    if (!fast_shape || axv_load(&v->state) != AXV_VCPU_READY_FOR_RUN || v->run_checks || v->trace.recs)
         return axv_vcpu_run_checked(v, exit);
 
     /* Reloaded rather than kept: fewer registers live across the guest's run. */
     uint32_t cpu = v->hal->cpu_id(v->hal->ctx);
     if (cpu != v->pcpu->cpu_id || axv_current_claim(cpu, v))
         return axv_vcpu_run_checked(v, exit);
-    if (!axv_cas(&v->state, word, info->during)) {
+    if (!axv_cas(&v->state, AXV_VCPU_READY_FOR_RUN, info->during)) {
         axv_current_release(cpu);
         return axv_vcpu_run_checked(v, exit);
     }
@@ -323,8 +326,9 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     /* Trusted exits only here (run_checks): no validation to do. */
     enum axv_err err = v->ops->run(v, exit);
     if (__builtin_expect(err != AXV_OK, 0))
-        return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, word, info->during, word, err, v->pcpu->cpu_id, 0);
-    axv_store(&v->state, word);
+        return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, AXV_VCPU_READY_FOR_RUN, info->during,
+                                       AXV_VCPU_READY_FOR_RUN, err, v->pcpu->cpu_id, 0);
+    axv_store(&v->state, AXV_VCPU_READY_FOR_RUN);
     axv_current_release(v->pcpu->cpu_id);
     axv_vcpu_exit_delivered(v, exit);
     return AXV_OK;
