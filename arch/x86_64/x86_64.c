@@ -51,6 +51,15 @@ struct axv_vmx_cpu {
 
 enum vmx_read { READ_NONE, READ_IO, READ_MSR, READ_MMIO };
 
+/*
+ * Bits of axv_vmx_vcpu.slow: why the next run cannot take the short path
+ * (vmx_run). Whoever changes a condition sets its bit; only the general
+ * path clears them, after looking (vmx_slow_refresh, vmx_events), so a bit
+ * set too often costs one general run and never a wrong entry.
+ */
+#define SLOW_IRQ 1u   /* a vector may be pending (inject_interrupt, from any CPU) */
+#define SLOW_STATE 2u /* VMCS not current or not launched, XCR0 to switch, an event to inject, a read open */
+
 struct axv_vmx_vcpu {
     struct axv_vmx_frame frame;  /* first: the world switch's hot data */
     uint64_t vmcs_hpa;
@@ -64,7 +73,7 @@ struct axv_vmx_vcpu {
     bool injecting;              /* VM_ENTRY_INTR_INFO holds an event for the next entry */
     uint64_t xcr0;               /* the guest's, loaded while it runs */
     struct axv_irq_pending pending;
-    uint8_t irq_hint;            /* raised after a vector is set: run takes the slow entry */
+    uint32_t slow;               /* SLOW_*: 0 lets run take the short path; atomic */
     struct axv_vcpu *vcpu;       /* back from the frame axv_vmx_enter returns */
     struct axv_vmx_cpu *cpu;     /* where it is bound (NULL when not) */
     struct axv_exit *out;        /* the caller's exit record during run */
@@ -86,6 +95,19 @@ static bool vmcs_live(const struct axv_vcpu *v, const struct axv_vmx_vcpu *x)
 {
     const struct axv_vmx_cpu *c = vmx_cpu(v);
     return x->vmcs_ready && c && c->loaded == x;
+}
+
+static void slow_set(struct axv_vmx_vcpu *x, uint32_t bits)
+{
+    __atomic_fetch_or(&x->slow, bits, __ATOMIC_SEQ_CST);
+}
+
+/* Every change of the CPU's current VMCS goes here: the one that stops being current loses the short path. */
+static void set_loaded(struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    if (c->loaded && c->loaded != x)
+        slow_set(c->loaded, SLOW_STATE);
+    c->loaded = x;
 }
 
 /* ------------------------------------------------------------ instructions */
@@ -317,7 +339,7 @@ static enum axv_err vmx_hardware_disable(struct axv_percpu *pc)
     if (c->loaded) {
         vmclear(c->loaded->vmcs_hpa);
         c->loaded->frame.launched = 0;
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
     vmxoff();
     write_cr4(read_cr4() & ~CR4_VMXE);
@@ -459,6 +481,7 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
     }
     x->frame.r[AXV_X86_64_RDI] = v->vcpu_id; /* first argument: which vCPU this is */
     x->vcpu = v;
+    x->slow = SLOW_STATE;
     x->xcr0 = XCR0_X87;
     v->arch = x;
     return AXV_OK;
@@ -472,6 +495,7 @@ static enum axv_err vmx_set_entry(struct axv_vcpu *v, uint64_t gpa)
         axv_x86_64_vmwrite(VMCS(GUEST_RIP), gpa);
     else
         x->vmcs_ready = false; /* rebuilt at the next bind */
+    slow_set(x, SLOW_STATE);
     return AXV_OK;
 }
 
@@ -494,6 +518,7 @@ static enum axv_err vmx_setup(struct axv_vcpu *v, const void *config)
         return AXV_ERR_INVALID_INPUT; /* TR must name a GDT entry at CPL 0 */
     vmx_of(v)->boot = *cfg;
     vmx_of(v)->vmcs_ready = false; /* rebuilt from it at the next bind */
+    slow_set(vmx_of(v), SLOW_STATE);
     return AXV_OK;
 }
 
@@ -508,11 +533,12 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
             return AXV_ERR_IO;
         x->frame.launched = 0;
         if (c->loaded == x)
-            c->loaded = NULL; /* VMCLEAR left no current VMCS */
+            set_loaded(c, NULL); /* VMCLEAR left no current VMCS */
     }
+    slow_set(x, SLOW_STATE); /* the first run looks at everything */
     if (c->loaded != x && !vmptrld(x->vmcs_hpa))
         return AXV_ERR_IO;
-    c->loaded = x;
+    set_loaded(c, x);
     x->cpu = c;
     /* Host state is per CPU: written on every bind, as the vCPU may have moved. */
     vmcs_host_state(x);
@@ -534,8 +560,9 @@ static enum axv_err vmx_unbind(struct axv_vcpu *v)
     if (c && c->loaded == x) {
         vmclear(x->vmcs_hpa);
         x->frame.launched = 0;
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
+    slow_set(x, SLOW_STATE);
     x->cpu = NULL;
     return AXV_OK;
 }
@@ -882,7 +909,7 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
 {
     /* The hint goes down before the vectors are looked at (a full barrier):
      * a vector set meanwhile raises it again, and the next entry comes here. */
-    __atomic_exchange_n(&x->irq_hint, 0, __ATOMIC_SEQ_CST);
+    __atomic_fetch_and(&x->slow, ~SLOW_IRQ, __ATOMIC_SEQ_CST);
     if (!axv_irq_pending_any(&x->pending))
         return;
     if (!x->injecting) {
@@ -897,7 +924,7 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
         }
     }
     if (axv_irq_pending_any(&x->pending))
-        __atomic_store_n(&x->irq_hint, 1, __ATOMIC_RELAXED); /* still waiting: every entry looks again */
+        slow_set(x, SLOW_IRQ); /* still waiting: every entry looks again */
 }
 
 /* Gives the host back its XCR0 (the descriptor-table limits are the exit path's, in switch.S). */
@@ -907,6 +934,15 @@ static void host_state_restore(struct axv_vmx_cpu *c)
         xcr0_write(c->host_xcr0);
         c->cur_xcr0 = c->host_xcr0;
     }
+}
+
+/* Before going back to the caller: whether the next run may take the short path. */
+static void vmx_slow_refresh(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    if (c->loaded == x && x->frame.launched && x->xcr0 == c->host_xcr0 && !x->injecting && x->read == READ_NONE)
+        __atomic_fetch_and(&x->slow, ~SLOW_STATE, __ATOMIC_SEQ_CST);
+    else
+        slow_set(x, SLOW_STATE);
 }
 
 static struct axv_vmx_vcpu *vmx_of_frame(uintptr_t frame)
@@ -925,6 +961,7 @@ static __attribute__((noinline, cold)) enum axv_err vmx_entry_failed(struct axv_
     e->raw.code = ~UINT64_C(0);
     e->raw.qual = err;
     host_state_restore(x->cpu);
+    vmx_slow_refresh(x->cpu, x);
     return AXV_OK;
 }
 
@@ -947,6 +984,7 @@ static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t 
     if (!vmx_decode(v, c, x, x->out, reason))
         return false;
     host_state_restore(c);
+    vmx_slow_refresh(c, x);
     return true;
 }
 
@@ -961,7 +999,7 @@ static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, s
     if (c->loaded != x) { /* another vCPU bound to this CPU ran last */
         if (!vmptrld(x->vmcs_hpa))
             return AXV_ERR_IO;
-        c->loaded = x;
+        set_loaded(c, x);
     }
     x->cpu = c;
     x->read = READ_NONE;
@@ -1003,7 +1041,6 @@ static enum axv_err vmx_hypercall_exit(struct axv_vmx_vcpu *x)
     e->raw.qual = 0;
     e->raw.addr = 0;
     e->raw.insn = 0;
-    x->frame.launched = 1;
     skip_insn();
     return AXV_OK; /* XCR0 stayed the host's; GDTR/IDTR are back (switch.S) */
 }
@@ -1017,8 +1054,9 @@ static __attribute__((noinline)) enum axv_err vmx_exit_general(struct axv_vmx_vc
 }
 
 /*
- * The run op. The common case takes a short path: the VMCS is current here,
- * no interrupt waits, the guest's XCR0 is the host's (nothing to switch
+ * The run op. The common case takes a short path: x->slow is 0 (the VMCS is
+ * current here and launched, no interrupt waits, nothing is being injected,
+ * no read is open, the guest's XCR0 is the host's so nothing is switched
  * either way), and the exit is a plain hypercall (the exit a VMM loop sees
  * most; EXIT_VMCALL routes to vmx_vmcall, which makes the same exit).
  * Everything else goes through vmx_run_slow / vmx_exit, which do the same
@@ -1028,13 +1066,9 @@ static __attribute__((noinline)) enum axv_err vmx_exit_general(struct axv_vmx_vc
 static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
-    const struct axv_vmx_cpu *c = x->cpu;
 
-    if (__builtin_expect(!c || c->loaded != x || __atomic_load_n(&x->irq_hint, __ATOMIC_RELAXED) ||
-                             x->xcr0 != c->host_xcr0,
-                         0))
+    if (__builtin_expect(__atomic_load_n(&x->slow, __ATOMIC_RELAXED) != 0, 0))
         return vmx_run_slow(v, e);
-    x->read = READ_NONE;
     x->out = e;
     uintptr_t r = axv_vmx_enter(&x->frame);
     x = vmx_of_frame(r & ~(uintptr_t)1);
@@ -1045,7 +1079,7 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
     if (__builtin_expect(reason != X(EXIT_VMCALL), 0))
         return vmx_exit_general(x, reason);
     /* The reason is known again from here: only x stays live across the lookup. */
-    if (__builtin_expect(x->injecting || axv_x86_64_call_find(x->frame.r[AXV_X86_64_RAX]), 0))
+    if (__builtin_expect(axv_x86_64_call_find(x->frame.r[AXV_X86_64_RAX]) != NULL, 0))
         return vmx_exit_general(x, X(EXIT_VMCALL));
     return vmx_hypercall_exit(x);
 }
@@ -1077,7 +1111,7 @@ static enum axv_err vmx_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
         return AXV_ERR_INVALID_INPUT; /* 0..31 are exceptions, not interrupts */
     enum axv_err err = (enum axv_err)axv_irq_pending_set(&x->pending, vector);
     if (err == AXV_OK)
-        __atomic_store_n(&x->irq_hint, 1, __ATOMIC_SEQ_CST); /* after the vector: see vmx_events */
+        slow_set(x, SLOW_IRQ); /* after the vector: see vmx_events */
     return err;
 }
 
@@ -1128,7 +1162,7 @@ static enum axv_err vmx_destroy(struct axv_vcpu *v)
 
     if (c && c->loaded == x) {
         vmclear(x->vmcs_hpa);
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
     v->arch = NULL;
     axv_backend_free(v->hal, x->vmcs_hpa, 4096);
