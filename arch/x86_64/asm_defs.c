@@ -15,6 +15,5 @@ void axv_vmx_asm_defs(void)
     DEFINE(FRAME_HOST_RSP, offsetof(struct axv_vmx_frame, host_rsp));
     DEFINE(FRAME_HOST_GDT, offsetof(struct axv_vmx_frame, host_gdt.limit));
     DEFINE(FRAME_HOST_IDT, offsetof(struct axv_vmx_frame, host_idt.limit));
-    DEFINE(FRAME_RESTORE_DT, offsetof(struct axv_vmx_frame, restore_dt));
     DEFINE(VMCS_HOST_RSP, AXV_X86_64_HOST_RSP_VMCS);
 }

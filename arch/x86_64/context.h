@@ -17,9 +17,8 @@ struct axv_vmx_frame {
     uint64_t cr2;            /* VMX does not switch CR2: the guest's, kept here */
     uint64_t host_rsp;       /* HOST_RSP as last written to this VMCS; 0 when unknown */
     /* The host's descriptor tables: a VM exit sets both limits to 0xffff, and
-     * the exit path reloads them (when restore_dt) before any C code runs. */
+     * the exit path reloads them before any C code runs. */
     struct axv_vmx_dtr host_gdt, host_idt;
-    uint64_t restore_dt;
 };
 
 /*

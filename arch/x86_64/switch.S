@@ -89,12 +89,11 @@ axv_vmx_exit:
     mov %cr2, %rax
     mov %rax, FRAME_CR2(%rdi)
     /* The exit left GDTR/IDTR limits at 0xffff: back to the host's before
-     * any C code runs (skipped when the host's limits are 0xffff anyway). */
-    cmpq $0, FRAME_RESTORE_DT(%rdi)
-    je 9f
+     * any C code runs. Unconditional: a host whose limits are both 0xffff
+     * already (the only case a test could skip) does not exist in practice. */
     lgdt FRAME_HOST_GDT(%rdi)
     lidt FRAME_HOST_IDT(%rdi)
-9:  pop %rax                        /* the frame: the return value */
+    pop %rax                        /* the frame: the return value */
 3:  pop %r15
     pop %r14
     pop %r13

@@ -365,7 +365,6 @@ static void vmcs_host_state(struct axv_vmx_vcpu *x)
     x->frame.host_gdt.base = gdt.base;
     x->frame.host_idt.limit = idt.limit;
     x->frame.host_idt.base = idt.base;
-    x->frame.restore_dt = gdt.limit != 0xffff || idt.limit != 0xffff;
     x->frame.host_rsp = 0; /* HOST_RSP is written again at the next entry */
     uint16_t tr = read_seg(6);
     /* A 64-bit TSS descriptor: base 31:0 scattered in the first 8 bytes, 63:32 in the next. */
@@ -1071,9 +1070,9 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
         return vmx_run_slow(v, e);
     x->out = e;
     uintptr_t r = axv_vmx_enter(&x->frame);
-    x = vmx_of_frame(r & ~(uintptr_t)1);
     if (__builtin_expect(r & 1, 0))
-        return vmx_entry_failed(x);
+        return vmx_entry_failed(vmx_of_frame(r - 1));
+    x = vmx_of_frame(r);
 
     uint64_t reason = vmread_cur(VMCS(VM_EXIT_REASON));
     if (__builtin_expect(reason != X(EXIT_VMCALL), 0))
