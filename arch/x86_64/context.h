@@ -27,6 +27,8 @@ struct axv_vmx_frame {
  * needs nothing kept in registers across the switch.
  */
 uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame);
+/* The same for a VMCS known to be launched: VMRESUME without looking. */
+uintptr_t axv_vmx_resume(struct axv_vmx_frame *frame);
 
 /* HOST_RIP: where a VM exit lands (inside switch.S; never called from C). */
 void axv_vmx_exit(void);

@@ -2,7 +2,8 @@
  * The VMX world switch. axv_vmx_enter saves the host's callee-saved
  * registers, keeps the frame's address at the top of the host stack (the
  * stack HOST_RSP names), loads the guest's registers and VMLAUNCHes (first
- * time) or VMRESUMEs. HOST_RIP is axv_vmx_exit: it saves the guest's
+ * time) or VMRESUMEs; axv_vmx_resume is the same for a VMCS the caller
+ * knows is launched (no test). HOST_RIP is axv_vmx_exit: it saves the guest's
  * registers into the frame, puts the host's GDTR/IDTR limits back and
  * returns the frame's address from axv_vmx_enter; a failed entry returns
  * the address + 1. Returning the frame means the C caller keeps nothing in
@@ -14,10 +15,9 @@
 
 #define R(n) (FRAME_R + 8 * (n))
 
-    .text
-    .global axv_vmx_enter
-    .type axv_vmx_enter, @function
-axv_vmx_enter:
+/* Host registers saved, HOST_RSP and CR2 up to date, the guest's registers
+ * loaded but rdi (still the frame): what both entry points do first. */
+.macro AXV_VMX_LOAD_GUEST
     push %rbx
     push %rbp
     push %r12
@@ -47,25 +47,48 @@ axv_vmx_enter:
     mov R(13)(%rdi), %r13
     mov R(14)(%rdi), %r14
     mov R(15)(%rdi), %r15
-    cmpq $0, FRAME_LAUNCHED(%rdi)
-    mov R(7)(%rdi), %rdi            /* flags are not changed by mov */
-    jne 1f
-    vmlaunch
-    jmp 2f
-1:  vmresume
-2:  /* entry failed: the guest's values are in the registers; the frame is on the stack */
-    pop %rax
-    inc %rax
-    jmp 3f
+.endm
 
+/* The cold tails of AXV_VMX_LOAD_GUEST (labels 5 and 7, back to 6 and 8). */
+.macro AXV_VMX_LOAD_GUEST_COLD
 5:  mov $VMCS_HOST_RSP, %rax
     vmwrite %rsp, %rax
-    jbe 2b
+    jbe axv_vmx_entry_failed
     mov %rsp, FRAME_HOST_RSP(%rdi)
     jmp 6b
 7:  mov FRAME_CR2(%rdi), %rax
     mov %rax, %cr2
     jmp 8b
+.endm
+
+    .text
+    .global axv_vmx_enter
+    .type axv_vmx_enter, @function
+axv_vmx_enter:
+    AXV_VMX_LOAD_GUEST
+    cmpq $0, FRAME_LAUNCHED(%rdi)
+    mov R(7)(%rdi), %rdi            /* flags are not changed by mov */
+    jne 1f
+    vmlaunch
+    jmp axv_vmx_entry_failed
+1:  vmresume
+    jmp axv_vmx_entry_failed
+    AXV_VMX_LOAD_GUEST_COLD
+    .size axv_vmx_enter, . - axv_vmx_enter
+
+    /* The short run path's entry: the VMCS is known launched, no test. */
+    .global axv_vmx_resume
+    .type axv_vmx_resume, @function
+axv_vmx_resume:
+    AXV_VMX_LOAD_GUEST
+    mov R(7)(%rdi), %rdi
+    vmresume
+axv_vmx_entry_failed:
+    /* The guest's values are in the registers; the frame is on the stack. */
+    pop %rax
+    inc %rax
+    jmp 3f
+    AXV_VMX_LOAD_GUEST_COLD
 
     .global axv_vmx_exit
 axv_vmx_exit:
@@ -101,6 +124,6 @@ axv_vmx_exit:
     pop %rbp
     pop %rbx
     ret
-    .size axv_vmx_enter, . - axv_vmx_enter
+    .size axv_vmx_resume, . - axv_vmx_resume
 
     .section .note.GNU-stack, "", @progbits

@@ -1069,7 +1069,7 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
     if (__builtin_expect(__atomic_load_n(&x->slow, __ATOMIC_RELAXED) != 0, 0))
         return vmx_run_slow(v, e);
     x->out = e;
-    uintptr_t r = axv_vmx_enter(&x->frame);
+    uintptr_t r = axv_vmx_resume(&x->frame); /* SLOW_STATE is set until the VMCS is launched */
     if (__builtin_expect(r & 1, 0))
         return vmx_entry_failed(vmx_of_frame(r - 1));
     x = vmx_of_frame(r);
