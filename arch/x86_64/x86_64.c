@@ -805,7 +805,10 @@ static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual, uint64_t
     e->raw.code = reason;
     e->raw.qual = qual;
     e->raw.addr = gpa;
-    e->raw.insn = axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
+    /* Undefined for VMCALL: 0 there, as the short path (vmx_hypercall_exit) gives. */
+    e->raw.insn = (reason & X(VM_EXIT_REASON_BASIC_MASK)) == X(EXIT_VMCALL)
+                      ? 0
+                      : axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
 }
 
 static void window_exiting(const struct axv_vmx_cpu *c, bool on)
@@ -1017,7 +1020,7 @@ static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, s
     }
 }
 
-/* A plain hypercall (not a call of calls.yaml): what vmx_vmcall and vmx_raw make of it, fewer steps. */
+/* A plain hypercall (not a call of calls.yaml): what vmx_vmcall and vmx_raw make of it, in fewer steps. */
 static enum axv_err vmx_hypercall_exit(struct axv_vmx_vcpu *x)
 {
     struct axv_exit *e = x->out;

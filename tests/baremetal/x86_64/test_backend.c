@@ -52,6 +52,8 @@ BM_TEST(vmx_nop_guest_powers_off)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(e.raw.code, 18); /* VMCALL */
     BM_CHECK_EQ(e.raw.addr, 0);  /* no guest-physical address for this exit */
+    BM_CHECK_EQ(e.raw.qual, 0);  /* cleared by the CPU for VMCALL */
+    BM_CHECK_EQ(e.raw.insn, 0);  /* undefined for VMCALL: reported as 0, as on the short path */
     BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[0]), 8); /* past mov $0x1002,%eax (5 bytes) and vmcall (3) */
     /* The exit set the host's GDTR and IDTR limits to 0xffff; the backend restores them. */
     BM_CHECK_EQ(bm_sgdt().limit, BM_X86_GDT_LIMIT);
