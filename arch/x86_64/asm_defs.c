@@ -12,5 +12,8 @@ void axv_vmx_asm_defs(void)
     DEFINE(FRAME_R, offsetof(struct axv_vmx_frame, r));
     DEFINE(FRAME_LAUNCHED, offsetof(struct axv_vmx_frame, launched));
     DEFINE(FRAME_CR2, offsetof(struct axv_vmx_frame, cr2));
+    DEFINE(FRAME_HOST_RSP, offsetof(struct axv_vmx_frame, host_rsp));
+    DEFINE(FRAME_HOST_GDT, offsetof(struct axv_vmx_frame, host_gdt.limit));
+    DEFINE(FRAME_HOST_IDT, offsetof(struct axv_vmx_frame, host_idt.limit));
     DEFINE(VMCS_HOST_RSP, AXV_X86_64_HOST_RSP_VMCS);
 }

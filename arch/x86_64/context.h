@@ -4,14 +4,31 @@
 
 #include <stdint.h>
 
+/* A GDTR/IDTR image: LGDT/LIDT read the limit and then the base, so the operand is &limit. */
+struct axv_vmx_dtr {
+    uint16_t pad[3];         /* keeps base 8-byte aligned */
+    uint16_t limit;
+    uint64_t base;
+};
+
 struct axv_vmx_frame {
     uint64_t r[16];          /* x86 numbering; r[4] (rsp) lives in the VMCS */
     uint64_t launched;       /* VMRESUME once the VMCS has been launched */
     uint64_t cr2;            /* VMX does not switch CR2: the guest's, kept here */
+    uint64_t host_rsp;       /* HOST_RSP as last written to this VMCS; 0 when unknown */
+    /* The host's descriptor tables: a VM exit sets both limits to 0xffff, and
+     * the exit path reloads them before any C code runs. */
+    struct axv_vmx_dtr host_gdt, host_idt;
 };
 
-/* Enters the guest; 0 after a VM exit, 1 when VMLAUNCH/VMRESUME failed. */
-int axv_vmx_enter(struct axv_vmx_frame *frame);
+/*
+ * Enters the guest. Returns the frame's address after a VM exit, and the
+ * address + 1 when VMLAUNCH/VMRESUME failed (nothing ran), so the caller
+ * needs nothing kept in registers across the switch.
+ */
+uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame);
+/* The same for a VMCS known to be launched: VMRESUME without looking. */
+uintptr_t axv_vmx_resume(struct axv_vmx_frame *frame);
 
 /* HOST_RIP: where a VM exit lands (inside switch.S; never called from C). */
 void axv_vmx_exit(void);

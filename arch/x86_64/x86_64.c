@@ -39,7 +39,6 @@ struct desc_ptr {
 } __attribute__((packed));
 
 struct axv_vmx_cpu {
-    struct desc_ptr host_gdt, host_idt; /* a VM exit sets both limits to 0xffff */
     struct axv_vmx_vcpu *loaded;
     uint64_t vmxon_hpa;
     uint32_t revision;
@@ -51,6 +50,15 @@ struct axv_vmx_cpu {
 };
 
 enum vmx_read { READ_NONE, READ_IO, READ_MSR, READ_MMIO };
+
+/*
+ * Bits of axv_vmx_vcpu.slow: why the next run cannot take the short path
+ * (vmx_run). Whoever changes a condition sets its bit; only the general
+ * path clears them, after looking (vmx_slow_refresh, vmx_events), so a bit
+ * set too often costs one general run and never a wrong entry.
+ */
+#define SLOW_IRQ 1u   /* a vector may be pending (inject_interrupt, from any CPU) */
+#define SLOW_STATE 2u /* VMCS not current or not launched, XCR0 to switch, an event to inject, a read open */
 
 struct axv_vmx_vcpu {
     struct axv_vmx_frame frame;  /* first: the world switch's hot data */
@@ -65,6 +73,10 @@ struct axv_vmx_vcpu {
     bool injecting;              /* VM_ENTRY_INTR_INFO holds an event for the next entry */
     uint64_t xcr0;               /* the guest's, loaded while it runs */
     struct axv_irq_pending pending;
+    uint32_t slow;               /* SLOW_*: 0 lets run take the short path; atomic */
+    struct axv_vcpu *vcpu;       /* back from the frame axv_vmx_enter returns */
+    struct axv_vmx_cpu *cpu;     /* where it is bound (NULL when not) */
+    struct axv_exit *out;        /* the caller's exit record during run */
     uint64_t hpa;
 };
 
@@ -85,7 +97,38 @@ static bool vmcs_live(const struct axv_vcpu *v, const struct axv_vmx_vcpu *x)
     return x->vmcs_ready && c && c->loaded == x;
 }
 
+static void slow_set(struct axv_vmx_vcpu *x, uint32_t bits)
+{
+    __atomic_fetch_or(&x->slow, bits, __ATOMIC_SEQ_CST);
+}
+
+/* Every change of the CPU's current VMCS goes here: the one that stops being current loses the short path. */
+static void set_loaded(struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    if (c->loaded && c->loaded != x)
+        slow_set(c->loaded, SLOW_STATE);
+    c->loaded = x;
+}
+
 /* ------------------------------------------------------------ instructions */
+/*
+ * VMREAD/VMWRITE for the exit path, where the VMCS is current (the exit
+ * just left it) and every field named exists: they cannot fail, so no
+ * zeroed result and no SETC/SETZ of a status nobody reads (the generated
+ * helpers' safety costs three instructions a call).
+ */
+static inline uint64_t vmread_cur(uint64_t field)
+{
+    uint64_t v;
+    __asm__ volatile("vmread %1, %0" : "=r"(v) : "r"(field) : "cc");
+    return v;
+}
+
+static inline void vmwrite_cur(uint64_t field, uint64_t v)
+{
+    __asm__ volatile("vmwrite %0, %1" : : "r"(v), "r"(field) : "cc");
+}
+
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
@@ -296,7 +339,7 @@ static enum axv_err vmx_hardware_disable(struct axv_percpu *pc)
     if (c->loaded) {
         vmclear(c->loaded->vmcs_hpa);
         c->loaded->frame.launched = 0;
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
     vmxoff();
     write_cr4(read_cr4() & ~CR4_VMXE);
@@ -312,13 +355,17 @@ static bool vmx_is_enabled(const struct axv_percpu *pc)
 }
 
 /* -------------------------------------------------------------- VMCS setup */
-static void vmcs_host_state(struct axv_vmx_cpu *c)
+static void vmcs_host_state(struct axv_vmx_vcpu *x)
 {
     struct desc_ptr gdt, idt;
     __asm__ volatile("sgdt %0" : "=m"(gdt));
     __asm__ volatile("sidt %0" : "=m"(idt));
-    c->host_gdt = gdt;
-    c->host_idt = idt;
+    /* For the exit path (switch.S), which reloads them: a VM exit sets both limits to 0xffff. */
+    x->frame.host_gdt.limit = gdt.limit;
+    x->frame.host_gdt.base = gdt.base;
+    x->frame.host_idt.limit = idt.limit;
+    x->frame.host_idt.base = idt.base;
+    x->frame.host_rsp = 0; /* HOST_RSP is written again at the next entry */
     uint16_t tr = read_seg(6);
     /* A 64-bit TSS descriptor: base 31:0 scattered in the first 8 bytes, 63:32 in the next. */
     const uint8_t *d = (const uint8_t *)(uintptr_t)(gdt.base + (tr & ~7u));
@@ -432,6 +479,8 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
         return AXV_ERR_NO_MEMORY;
     }
     x->frame.r[AXV_X86_64_RDI] = v->vcpu_id; /* first argument: which vCPU this is */
+    x->vcpu = v;
+    x->slow = SLOW_STATE;
     x->xcr0 = XCR0_X87;
     v->arch = x;
     return AXV_OK;
@@ -445,6 +494,7 @@ static enum axv_err vmx_set_entry(struct axv_vcpu *v, uint64_t gpa)
         axv_x86_64_vmwrite(VMCS(GUEST_RIP), gpa);
     else
         x->vmcs_ready = false; /* rebuilt at the next bind */
+    slow_set(x, SLOW_STATE);
     return AXV_OK;
 }
 
@@ -467,6 +517,7 @@ static enum axv_err vmx_setup(struct axv_vcpu *v, const void *config)
         return AXV_ERR_INVALID_INPUT; /* TR must name a GDT entry at CPL 0 */
     vmx_of(v)->boot = *cfg;
     vmx_of(v)->vmcs_ready = false; /* rebuilt from it at the next bind */
+    slow_set(vmx_of(v), SLOW_STATE);
     return AXV_OK;
 }
 
@@ -481,13 +532,15 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
             return AXV_ERR_IO;
         x->frame.launched = 0;
         if (c->loaded == x)
-            c->loaded = NULL; /* VMCLEAR left no current VMCS */
+            set_loaded(c, NULL); /* VMCLEAR left no current VMCS */
     }
+    slow_set(x, SLOW_STATE); /* the first run looks at everything */
     if (c->loaded != x && !vmptrld(x->vmcs_hpa))
         return AXV_ERR_IO;
-    c->loaded = x;
+    set_loaded(c, x);
+    x->cpu = c;
     /* Host state is per CPU: written on every bind, as the vCPU may have moved. */
-    vmcs_host_state(c);
+    vmcs_host_state(x);
     if (!x->vmcs_ready) {
         vmcs_controls(c, x);
         vmcs_guest_state(c, x);
@@ -506,8 +559,10 @@ static enum axv_err vmx_unbind(struct axv_vcpu *v)
     if (c && c->loaded == x) {
         vmclear(x->vmcs_hpa);
         x->frame.launched = 0;
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
+    slow_set(x, SLOW_STATE);
+    x->cpu = NULL;
     return AXV_OK;
 }
 
@@ -580,18 +635,19 @@ static uint64_t gpr(const struct axv_vmx_vcpu *x, uint8_t reg)
     return reg == AXV_X86_64_RSP ? axv_x86_64_vmread(VMCS(GUEST_RSP)) : x->frame.r[reg];
 }
 
-static void advance_rip(uint64_t len)
+/* Only after an exit, with the VMCS current. */
+static inline void advance_rip(uint64_t len)
 {
-    axv_x86_64_vmwrite(VMCS(GUEST_RIP), axv_x86_64_vmread(VMCS(GUEST_RIP)) + len);
+    vmwrite_cur(VMCS(GUEST_RIP), vmread_cur(VMCS(GUEST_RIP)) + len);
     /* An emulated instruction ends STI/MOV SS blocking, as executing it would. */
-    uint64_t intr = axv_x86_64_vmread(VMCS(GUEST_INTERRUPTIBILITY_INFO));
-    if (intr & 3)
-        axv_x86_64_vmwrite(VMCS(GUEST_INTERRUPTIBILITY_INFO), intr & ~UINT64_C(3));
+    uint64_t intr = vmread_cur(VMCS(GUEST_INTERRUPTIBILITY_INFO));
+    if (__builtin_expect(intr & 3, 0))
+        vmwrite_cur(VMCS(GUEST_INTERRUPTIBILITY_INFO), intr & ~UINT64_C(3));
 }
 
-static void skip_insn(void)
+static inline void skip_insn(void)
 {
-    advance_rip(axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN)));
+    advance_rip(vmread_cur(VMCS(VM_EXIT_INSTRUCTION_LEN)));
 }
 
 static void inject_event(struct axv_vmx_vcpu *x, uint64_t info)
@@ -749,7 +805,10 @@ static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual, uint64_t
     e->raw.code = reason;
     e->raw.qual = qual;
     e->raw.addr = gpa;
-    e->raw.insn = axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
+    /* Undefined for VMCALL: 0 there, as the short path (vmx_hypercall_exit) gives. */
+    e->raw.insn = (reason & X(VM_EXIT_REASON_BASIC_MASK)) == X(EXIT_VMCALL)
+                      ? 0
+                      : axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
 }
 
 static void window_exiting(const struct axv_vmx_cpu *c, bool on)
@@ -834,46 +893,105 @@ static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct a
     return deliver;
 }
 
-/* Re-delivers an event an exit interrupted, else injects a pending interrupt when the guest can take it. */
-static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+/* After an exit during event delivery: the event goes in again at the next entry. */
+static void vmx_redeliver(struct axv_vmx_vcpu *x)
 {
     uint64_t idt = axv_x86_64_vmread(VMCS(IDT_VECTORING_INFO_FIELD));
 
-    if (idt & X(IDT_VECTORING_INFO_FIELD_VALID_MASK)) {
-        inject_event(x, idt & ~X(VM_EXIT_INTR_INFO_NMI_UNBLOCKING_IRET_MASK));
-        if (idt & X(IDT_VECTORING_INFO_FIELD_ERROR_CODE_VALID_MASK))
-            axv_x86_64_vmwrite(VMCS(VM_ENTRY_EXCEPTION_ERROR_CODE),
-                               axv_x86_64_vmread(VMCS(IDT_VECTORING_ERROR_CODE)));
-        axv_x86_64_vmwrite(VMCS(VM_ENTRY_INSTRUCTION_LEN), axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN)));
+    if (!(idt & X(IDT_VECTORING_INFO_FIELD_VALID_MASK)))
         return;
-    }
-    if (!axv_irq_pending_any(&x->pending) || x->injecting)
-        return;
-    bool open = (axv_x86_64_vmread(VMCS(GUEST_RFLAGS)) & RFLAGS_IF) &&
-                !(axv_x86_64_vmread(VMCS(GUEST_INTERRUPTIBILITY_INFO)) & 3);
-    if (!open) {
-        window_exiting(c, true);
-        return;
-    }
-    int vector = axv_irq_pending_take(&x->pending);
-    if (vector >= 0)
-        inject_event(x, (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
+    inject_event(x, idt & ~X(VM_EXIT_INTR_INFO_NMI_UNBLOCKING_IRET_MASK));
+    if (idt & X(IDT_VECTORING_INFO_FIELD_ERROR_CODE_VALID_MASK))
+        axv_x86_64_vmwrite(VMCS(VM_ENTRY_EXCEPTION_ERROR_CODE), axv_x86_64_vmread(VMCS(IDT_VECTORING_ERROR_CODE)));
+    axv_x86_64_vmwrite(VMCS(VM_ENTRY_INSTRUCTION_LEN), axv_x86_64_vmread(VMCS(VM_EXIT_INSTRUCTION_LEN)));
 }
 
-/* Gives the host back what the exit left as the guest's: the descriptor-table limits (0xffff) and XCR0. */
+/* Injects a pending interrupt when the guest can take it, else asks for the interrupt-window exit. */
+static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    /* The hint goes down before the vectors are looked at (a full barrier):
+     * a vector set meanwhile raises it again, and the next entry comes here. */
+    __atomic_fetch_and(&x->slow, ~SLOW_IRQ, __ATOMIC_SEQ_CST);
+    if (!axv_irq_pending_any(&x->pending))
+        return;
+    if (!x->injecting) {
+        bool open = (axv_x86_64_vmread(VMCS(GUEST_RFLAGS)) & RFLAGS_IF) &&
+                    !(axv_x86_64_vmread(VMCS(GUEST_INTERRUPTIBILITY_INFO)) & 3);
+        if (!open) {
+            window_exiting(c, true);
+        } else {
+            int vector = axv_irq_pending_take(&x->pending);
+            if (vector >= 0)
+                inject_event(x, (uint32_t)vector | X(VM_ENTRY_INTR_INFO_FIELD_VALID_MASK));
+        }
+    }
+    if (axv_irq_pending_any(&x->pending))
+        slow_set(x, SLOW_IRQ); /* still waiting: every entry looks again */
+}
+
+/* Gives the host back its XCR0 (the descriptor-table limits are the exit path's, in switch.S). */
 static void host_state_restore(struct axv_vmx_cpu *c)
 {
     if (c->cur_xcr0 != c->host_xcr0) {
         xcr0_write(c->host_xcr0);
         c->cur_xcr0 = c->host_xcr0;
     }
-    if (c->host_gdt.limit != 0xffff)
-        __asm__ volatile("lgdt %0" : : "m"(c->host_gdt));
-    if (c->host_idt.limit != 0xffff)
-        __asm__ volatile("lidt %0" : : "m"(c->host_idt));
 }
 
-static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
+/* Before going back to the caller: whether the next run may take the short path. */
+static void vmx_slow_refresh(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    if (c->loaded == x && x->frame.launched && x->xcr0 == c->host_xcr0 && !x->injecting && x->read == READ_NONE)
+        __atomic_fetch_and(&x->slow, ~SLOW_STATE, __ATOMIC_SEQ_CST);
+    else
+        slow_set(x, SLOW_STATE);
+}
+
+static struct axv_vmx_vcpu *vmx_of_frame(uintptr_t frame)
+{
+    return (struct axv_vmx_vcpu *)(frame - offsetof(struct axv_vmx_vcpu, frame));
+}
+
+/* VMfail: nothing ran; the VM-instruction error says why. */
+static __attribute__((noinline, cold)) enum axv_err vmx_entry_failed(struct axv_vmx_vcpu *x)
+{
+    struct axv_exit *e = x->out;
+    uint64_t err = axv_x86_64_vmread(VMCS(VM_INSTRUCTION_ERROR));
+
+    axv_exit_make_fail_entry(e, err);
+    e->raw.source = AXV_RAW_SOURCE_VMX;
+    e->raw.code = ~UINT64_C(0);
+    e->raw.qual = err;
+    host_state_restore(x->cpu);
+    vmx_slow_refresh(x->cpu, x);
+    return AXV_OK;
+}
+
+/* Any exit: true when it goes to the caller (x->out filled, host state back), false to re-enter. */
+static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t reason)
+{
+    struct axv_vcpu *v = x->vcpu;
+    struct axv_vmx_cpu *c = x->cpu;
+
+    /* A failed entry neither launches the VMCS nor delivers the event; the
+     * fields an event's delivery writes are only valid after a real exit. */
+    if (!(reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK))) {
+        x->frame.launched = 1;
+        if (x->injecting) {
+            axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
+            x->injecting = false;
+        }
+        vmx_redeliver(x);
+    }
+    if (!vmx_decode(v, c, x, x->out, reason))
+        return false;
+    host_state_restore(c);
+    vmx_slow_refresh(c, x);
+    return true;
+}
+
+/* The general loop: loads the VMCS, injects, switches XCR0, and re-enters after exits handled here. */
+static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
     struct axv_vmx_cpu *c = vmx_cpu(v);
@@ -883,38 +1001,89 @@ static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
     if (c->loaded != x) { /* another vCPU bound to this CPU ran last */
         if (!vmptrld(x->vmcs_hpa))
             return AXV_ERR_IO;
-        c->loaded = x;
+        set_loaded(c, x);
     }
+    x->cpu = c;
     x->read = READ_NONE;
+    x->out = e;
     for (;;) {
         vmx_events(c, x);
         if (x->xcr0 != c->cur_xcr0) {
             xcr0_write(x->xcr0);
             c->cur_xcr0 = x->xcr0;
         }
-        uint64_t launched = x->frame.launched;
-        if (axv_vmx_enter(&x->frame)) {
-            /* VMfail: nothing ran; the VM-instruction error says why. */
-            uint64_t err = axv_x86_64_vmread(VMCS(VM_INSTRUCTION_ERROR));
-            axv_exit_make_fail_entry(e, err);
-            e->raw.source = AXV_RAW_SOURCE_VMX;
-            e->raw.code = ~UINT64_C(0);
-            e->raw.qual = err;
-            host_state_restore(c);
+        uintptr_t r = axv_vmx_enter(&x->frame);
+        if (r & 1)
+            return vmx_entry_failed(x);
+        if (vmx_exit(x, vmread_cur(VMCS(VM_EXIT_REASON))))
             return AXV_OK;
-        }
-        uint64_t reason = axv_x86_64_vmread(VMCS(VM_EXIT_REASON));
-        if (reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK)) {
-            x->frame.launched = launched; /* a failed entry does not launch the VMCS */
-        } else if (x->injecting) {
-            axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
-            x->injecting = false;
-        }
-        if (vmx_decode(v, c, x, e, reason)) {
-            host_state_restore(c);
-            return AXV_OK;
-        }
     }
+}
+
+/* A plain hypercall (not a call of calls.yaml): what vmx_vmcall and vmx_raw make of it, in fewer steps. */
+static enum axv_err vmx_hypercall_exit(struct axv_vmx_vcpu *x)
+{
+    struct axv_exit *e = x->out;
+    const uint64_t *g = x->frame.r;
+
+    /* The fields one by one: the generated constructor copies a stack array
+     * in a loop, and the registers are not in argument order in the frame. */
+    e->kind = AXV_EXIT_HYPERCALL;
+    e->u.hypercall.nr = g[AXV_X86_64_RAX];
+    e->u.hypercall.args[0] = g[AXV_X86_64_RDI];
+    e->u.hypercall.args[1] = g[AXV_X86_64_RSI];
+    e->u.hypercall.args[2] = g[AXV_X86_64_RDX];
+    e->u.hypercall.args[3] = g[AXV_X86_64_RCX];
+    e->u.hypercall.args[4] = g[AXV_X86_64_R8];
+    e->u.hypercall.args[5] = g[AXV_X86_64_R9];
+    /* A VMCALL exit has no qualification (the CPU clears it), no
+     * guest-physical address and no instruction information (undefined). */
+    e->raw.source = AXV_RAW_SOURCE_VMX;
+    e->raw.code = X(EXIT_VMCALL);
+    e->raw.qual = 0;
+    e->raw.addr = 0;
+    e->raw.insn = 0;
+    skip_insn();
+    return AXV_OK; /* XCR0 stayed the host's; GDTR/IDTR are back (switch.S) */
+}
+
+/* Any exit but a plain hypercall, from the short path: vmx_exit, then the general loop if it re-enters. */
+static __attribute__((noinline)) enum axv_err vmx_exit_general(struct axv_vmx_vcpu *x, uint64_t reason)
+{
+    if (vmx_exit(x, reason))
+        return AXV_OK;
+    return vmx_run_slow(x->vcpu, x->out);
+}
+
+/*
+ * The run op. The common case takes a short path: x->slow is 0 (the VMCS is
+ * current here and launched, no interrupt waits, nothing is being injected,
+ * no read is open, the guest's XCR0 is the host's so nothing is switched
+ * either way), and the exit is a plain hypercall (the exit a VMM loop sees
+ * most; EXIT_VMCALL routes to vmx_vmcall, which makes the same exit).
+ * Everything else goes through vmx_run_slow / vmx_exit, which do the same
+ * work in general. Nothing is kept in registers across the switch: x comes
+ * back from axv_vmx_enter, the rest hangs off it.
+ */
+static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
+{
+    struct axv_vmx_vcpu *x = vmx_of(v);
+
+    if (__builtin_expect(__atomic_load_n(&x->slow, __ATOMIC_RELAXED) != 0, 0))
+        return vmx_run_slow(v, e);
+    x->out = e;
+    uintptr_t r = axv_vmx_resume(&x->frame); /* SLOW_STATE is set until the VMCS is launched */
+    if (__builtin_expect(r & 1, 0))
+        return vmx_entry_failed(vmx_of_frame(r - 1));
+    x = vmx_of_frame(r);
+
+    uint64_t reason = vmread_cur(VMCS(VM_EXIT_REASON));
+    if (__builtin_expect(reason != X(EXIT_VMCALL), 0))
+        return vmx_exit_general(x, reason);
+    /* The reason is known again from here: only x stays live across the lookup. */
+    if (__builtin_expect(axv_x86_64_call_find(x->frame.r[AXV_X86_64_RAX]) != NULL, 0))
+        return vmx_exit_general(x, X(EXIT_VMCALL));
+    return vmx_hypercall_exit(x);
 }
 
 static enum axv_err vmx_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
@@ -939,9 +1108,13 @@ static enum axv_err vmx_set_return_value(struct axv_vcpu *v, uint64_t value)
 
 static enum axv_err vmx_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
+    struct axv_vmx_vcpu *x = vmx_of(v);
     if (vector < 32)
         return AXV_ERR_INVALID_INPUT; /* 0..31 are exceptions, not interrupts */
-    return (enum axv_err)axv_irq_pending_set(&vmx_of(v)->pending, vector);
+    enum axv_err err = (enum axv_err)axv_irq_pending_set(&x->pending, vector);
+    if (err == AXV_OK)
+        slow_set(x, SLOW_IRQ); /* after the vector: see vmx_events */
+    return err;
 }
 
 /* Writes a loaded value the way the instruction would: 32-bit results zero bits 63:32. */
@@ -991,7 +1164,7 @@ static enum axv_err vmx_destroy(struct axv_vcpu *v)
 
     if (c && c->loaded == x) {
         vmclear(x->vmcs_hpa);
-        c->loaded = NULL;
+        set_loaded(c, NULL);
     }
     v->arch = NULL;
     axv_backend_free(v->hal, x->vmcs_hpa, 4096);

@@ -52,6 +52,8 @@ BM_TEST(vmx_nop_guest_powers_off)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(e.raw.code, 18); /* VMCALL */
     BM_CHECK_EQ(e.raw.addr, 0);  /* no guest-physical address for this exit */
+    BM_CHECK_EQ(e.raw.qual, 0);  /* cleared by the CPU for VMCALL */
+    BM_CHECK_EQ(e.raw.insn, 0);  /* undefined for VMCALL: reported as 0, as on the short path */
     BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[0]), 8); /* past mov $0x1002,%eax (5 bytes) and vmcall (3) */
     /* The exit set the host's GDTR and IDTR limits to 0xffff; the backend restores them. */
     BM_CHECK_EQ(bm_sgdt().limit, BM_X86_GDT_LIMIT);
@@ -140,6 +142,21 @@ BM_TEST(vmx_port_io_msr_cpuid_hypercall_halt)
     uint64_t unused;
     BM_CHECK_EQ(bm_x86_read64_safe(0, &unused), BM_X86_FAULTED | BM_X86_VEC_PF);
     BM_CHECK_EQ(bm_read_cr2(), 0);
+
+    /* A plain hypercall after a delivered exit: the backend's short path, the same exit. */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x43);
+    for (int i = 0; i < 6; i++)
+        BM_CHECK_EQ(e.u.hypercall.args[i], 6 - (uint64_t)i);
+    BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_VMX);
+    BM_CHECK_EQ(e.raw.code, 18); /* VMCALL; no qualification, address or instruction information */
+    BM_CHECK_EQ(e.raw.qual, 0);
+    BM_CHECK_EQ(e.raw.addr, 0);
+    BM_CHECK_EQ(e.raw.insn, 0);
+    BM_CHECK_EQ(bm_sgdt().limit, BM_X86_GDT_LIMIT);
+    BM_CHECK_EQ(bm_sidt().limit, 256 * 16 - 1);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x4321));
 
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT);

@@ -50,5 +50,17 @@
 	mov	%cr2, %r14
 	CHECK_EQ %r14, 0x123456789000, 10
 
+	mov	$6, %edi			/* a plain hypercall right after a delivered one: the short run path */
+	mov	$5, %esi
+	mov	$4, %edx
+	mov	$3, %ecx
+	mov	$2, %r8d
+	mov	$1, %r9d
+	HCALL	0x43				/* the host returns 0x4321 */
+	CHECK_EQ %rax, 0x4321, 11
+	CHECK_EQ %r15, 0x77, 12
+	mov	%cr2, %r14
+	CHECK_EQ %r14, 0x123456789000, 13
+
 	hlt					/* a halt exit; the host resumes at the next instruction */
 	GUEST_PASS
