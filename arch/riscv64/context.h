@@ -12,14 +12,18 @@ struct axv_rv_frame {
     uint64_t sepc;           /* guest pc */
     uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
     uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
-    uint64_t scause, stval, htval, htinst; /* what the exit saw */
+    uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
+    uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
     uint64_t host_sstatus;
     uint64_t host_hstatus;
     uint64_t host_regs[16];  /* ra, sp, gp, tp, s0..s11 */
 };
 
+/* Runs the guest until it traps to HS; returns scause. */
 uint64_t axv_rv_enter(struct axv_rv_frame *frame);
+/* The exit path (stvec while a guest runs); not callable. */
+void axv_rv_exit(void);
 
 
 /* Reads the guest instruction at gva with HLVX.HU (16 bits). */

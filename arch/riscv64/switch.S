@@ -6,10 +6,17 @@
  * restores the host and returns scause. Offsets come from asm_defs.h.
  * H-extension CSRs and instructions are spelled by number so any assembler
  * accepts them.
+ *
+ * Every instruction here is on each exit's round trip, so: each CSR the
+ * host owns is swapped with one csrrw (read the host value, write the
+ * guest's), and stval/htval/htinst are read only for causes other than an
+ * SBI call (an ecall leaves all three zero; the decode knows that).
  */
 #include "asm_defs.h"
 
 #define CSR_HSTATUS 0x600
+#define CSR_HTVAL 0x643
+#define CSR_HTINST 0x64a
 
     .option norvc
     .text
@@ -33,22 +40,20 @@ axv_rv_enter:
     sd s9, FRAME_HOST_REGS + 104(a0)
     sd s10, FRAME_HOST_REGS + 112(a0)
     sd s11, FRAME_HOST_REGS + 120(a0)
-    csrr t0, stvec
-    sd t0, FRAME_HOST_STVEC(a0)
-    csrr t0, sstatus
+    /* sstatus first: the guest's value has SIE clear, so no host interrupt
+     * can reach the exit path through stvec before the sret. */
+    ld t1, FRAME_SSTATUS(a0)
+    csrrw t0, sstatus, t1
     sd t0, FRAME_HOST_SSTATUS(a0)
-    csrr t0, CSR_HSTATUS
+    ld t1, FRAME_HSTATUS(a0)
+    csrrw t0, CSR_HSTATUS, t1
     sd t0, FRAME_HOST_HSTATUS(a0)
-
-    la t0, axv_rv_exit
-    csrw stvec, t0
+    ld t1, FRAME_EXIT_VEC(a0)       /* axv_rv_exit: one load, not auipc + addi */
+    csrrw t0, stvec, t1
+    sd t0, FRAME_HOST_STVEC(a0)
     csrw sscratch, a0
     ld t0, FRAME_SEPC(a0)
     csrw sepc, t0
-    ld t0, FRAME_SSTATUS(a0)
-    csrw sstatus, t0
-    ld t0, FRAME_HSTATUS(a0)
-    csrw CSR_HSTATUS, t0
 
     ld x1, FRAME_X + 8(a0)
     ld x2, FRAME_X + 16(a0)
@@ -86,6 +91,7 @@ axv_rv_enter:
 
     .balign 4
     .global axv_rv_exit
+    .type axv_rv_exit, %function
 axv_rv_exit:
     csrrw a0, sscratch, a0
     sd x1, FRAME_X + 8(a0)
@@ -122,15 +128,19 @@ axv_rv_exit:
     sd t0, FRAME_X + 80(a0)
     csrr t0, sepc
     sd t0, FRAME_SEPC(a0)
-    csrr t0, scause
-    sd t0, FRAME_SCAUSE(a0)
+    /* scause goes back in a0 (t1 until then); the fault details only when
+     * the cause can have any, read before the host's sstatus (maybe with
+     * SIE set) lets a host interrupt overwrite them. */
+    csrr t1, scause
+    li t0, SCAUSE_ECALL_VS
+    beq t1, t0, 1f
     csrr t0, stval
     sd t0, FRAME_STVAL(a0)
-    csrr t0, 0x643              /* htval */
+    csrr t0, CSR_HTVAL
     sd t0, FRAME_HTVAL(a0)
-    csrr t0, 0x64a              /* htinst */
+    csrr t0, CSR_HTINST
     sd t0, FRAME_HTINST(a0)
-
+1:
     ld t0, FRAME_HOST_STVEC(a0)
     csrw stvec, t0
     ld t0, FRAME_HOST_HSTATUS(a0)
@@ -153,8 +163,9 @@ axv_rv_exit:
     ld s9, FRAME_HOST_REGS + 104(a0)
     ld s10, FRAME_HOST_REGS + 112(a0)
     ld s11, FRAME_HOST_REGS + 120(a0)
-    ld a0, FRAME_SCAUSE(a0)
+    mv a0, t1
     ret
+    .size axv_rv_exit, . - axv_rv_exit
 
 /* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
     .balign 4
