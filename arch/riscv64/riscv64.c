@@ -547,9 +547,38 @@ static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_
     return deliver;
 }
 
-/* The round trip: what stays inline is the loaded check, the injection
- * check and the vendor-range SBI call (hypercall); the rest is out of line
- * (RV_COLD) so the prologue saves only r, e and ra. */
+/* One guest entry; returns scause. */
+static inline uint64_t rv_enter(struct axv_rv_vcpu *r)
+{
+    if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
+        rv_irq_kicked(r);
+    return axv_rv_enter(&r->frame);
+}
+
+/* The vendor-range SBI call (hypercall), the exit VMMs see most: true when
+ * scause was one and e is filled. */
+static inline bool rv_hypercall(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
+{
+    if (scause != AXV_RISCV64_EXIT_ECALL_VS || !rv_is_hypercall_eid(r->frame.x[GPR_A7]))
+        return false;
+    rv_exit_hypercall(e, &r->frame);
+    return true;
+}
+
+/* Any other exit: decoded, and the guest run again while its calls are
+ * answered here. */
+static RV_COLD enum axv_err rv_run_slow(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
+{
+    while (!rv_decode(r, e, scause)) {
+        scause = rv_enter(r);
+        if (rv_hypercall(r, e, scause))
+            break;
+    }
+    return AXV_OK;
+}
+
+/* The round trip. No loop here (rv_run_slow has it), so the compiler
+ * keeps nothing but r and e across the guest's run: a small prologue. */
 static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_rv_vcpu *r = rv_of(v);
@@ -558,17 +587,10 @@ static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
     if (!c)
         return AXV_ERR_BAD_STATE;
     rv_load(c, r);
-    for (;;) {
-        if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
-            rv_irq_kicked(r);
-        uint64_t scause = axv_rv_enter(&r->frame);
-        if (scause == AXV_RISCV64_EXIT_ECALL_VS && rv_is_hypercall_eid(r->frame.x[GPR_A7])) {
-            rv_exit_hypercall(e, &r->frame);
-            return AXV_OK;
-        }
-        if (rv_decode(r, e, scause))
-            return AXV_OK;
-    }
+    uint64_t scause = rv_enter(r);
+    if (rv_hypercall(r, e, scause))
+        return AXV_OK;
+    return rv_run_slow(r, e, scause);
 }
 
 static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
