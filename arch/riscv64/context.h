@@ -7,12 +7,15 @@
 
 #include <stdint.h>
 
+struct axv_exit;
+
 struct axv_rv_frame {
     uint64_t x[32];          /* x[0] unused */
     uint64_t sepc;           /* guest pc */
     uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
     uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
     uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
+    struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */
     uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
     uint64_t host_sstatus;
@@ -20,8 +23,18 @@ struct axv_rv_frame {
     uint64_t host_regs[16];  /* ra, sp, gp, tp, s0..s11 */
 };
 
-/* Runs the guest until it traps to HS; returns scause. */
-uint64_t axv_rv_enter(struct axv_rv_frame *frame);
+/* What axv_rv_enter returns (in a0, a1). */
+struct axv_rv_entered {
+    /* NULL: the exit was a vendor-range SBI call (hypercall), and the exit
+     * path has filled frame->exit and moved sepc past the ecall. Else the
+     * frame, for the decode (sepc moved past an ecall as well). First, so
+     * that in a0 it doubles as the AXV_OK that rv_run returns. */
+    struct axv_rv_frame *decode;
+    uint64_t scause;
+};
+
+/* Runs the guest until it traps to HS. */
+struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *frame);
 /* The exit path (stvec while a guest runs); not callable. */
 void axv_rv_exit(void);
 

@@ -40,13 +40,14 @@ struct axv_rv_vcpu {
     /* Set (after the bit) by every injection, cleared by the entry that
      * syncs hvip.VSEIP: one load per entry instead of reading all of
      * pending's words. */
-    uint32_t irq_kick;
+    uint64_t irq_kick;            /* 64 bits: tested in one word with the loaded check */
     uint64_t hgatp;
     struct axv_irq_pending pending; /* injected, not yet acknowledged */
     struct axv_vcpu *vcpu;        /* the owner, for the out-of-line decode */
     uint64_t hpa;
     struct axv_rv_vs vs;
 };
+_Static_assert(offsetof(struct axv_rv_vcpu, frame) == 0, "rv_run_slow gets r from its frame");
 
 struct axv_rv_cpu {
     struct axv_rv_vcpu *loaded;
@@ -192,7 +193,7 @@ static RV_COLD void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
     rv_irq_kicked(r); /* the previous vCPU's VSEIP is not this one's */
 }
 
-/* Inline: every entry checks, and almost always finds the vCPU loaded. */
+/* Inline: every bind checks, and may find the vCPU loaded. */
 static inline void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded != r)
@@ -295,31 +296,6 @@ static inline bool rv_is_hypercall_eid(uint64_t eid)
     return eid - AXV_RISCV64_HYPERCALL_EID_FIRST <= AXV_RISCV64_HYPERCALL_EID_LAST - AXV_RISCV64_HYPERCALL_EID_FIRST;
 }
 
-/* The whole exit record of a vendor-range SBI call (the round trip the
- * bench measures), sepc past the ecall. What axv_exit_make_hypercall and
- * rv_raw would store, written out: the generated constructor copies the
- * arguments in a loop, and an ecall leaves stval, htval and htinst zero
- * (the exit path does not read them for it). */
-static inline void rv_exit_hypercall(struct axv_exit *e, struct axv_rv_frame *f)
-{
-    const uint64_t *a = &f->x[GPR_A0];
-
-    f->sepc += 4; /* ecall is never compressed */
-    e->kind = AXV_EXIT_HYPERCALL;
-    e->raw.source = AXV_RAW_SOURCE_RISCV64;
-    e->raw.code = AXV_RISCV64_EXIT_ECALL_VS;
-    e->raw.qual = 0;
-    e->raw.addr = 0;
-    e->raw.insn = 0;
-    e->u.hypercall.nr = SBI_KEY(f->x[GPR_A7], f->x[GPR_A6]);
-    e->u.hypercall.args[0] = a[0];
-    e->u.hypercall.args[1] = a[1];
-    e->u.hypercall.args[2] = a[2];
-    e->u.hypercall.args[3] = a[3];
-    e->u.hypercall.args[4] = a[4];
-    e->u.hypercall.args[5] = a[5];
-}
-
 /* SBI calls answered here: a0 = error, a1 = value. */
 static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info *call, bool sstc)
 {
@@ -365,15 +341,15 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
     x[GPR_A0 + 1] = val;
 }
 
-/* An ecall from VS other than the vendor range (rv_run takes that): false
- * when answered here (re-enter without an exit). */
+/* An ecall from VS other than the vendor range (the exit path takes that
+ * one), sepc already past it: false when answered here (re-enter without
+ * an exit). */
 static bool rv_sbi(struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
 {
     uint64_t *x = r->frame.x;
     uint64_t eid = x[GPR_A7], fid = x[GPR_A6];
     uint64_t key = SBI_KEY(eid, fid);
 
-    r->frame.sepc += 4; /* ecall is never compressed */
     const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
     if (!call) {
         x[GPR_A0] = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
@@ -547,38 +523,42 @@ static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_
     return deliver;
 }
 
-/* One guest entry; returns scause. */
-static inline uint64_t rv_enter(struct axv_rv_vcpu *r)
+/* One guest entry. */
+static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
 {
     if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
         rv_irq_kicked(r);
     return axv_rv_enter(&r->frame);
 }
 
-/* The vendor-range SBI call (hypercall), the exit VMMs see most: true when
- * scause was one and e is filled. */
-static inline bool rv_hypercall(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
+/* Any exit but a hypercall: decoded, and the guest run again while its
+ * calls are answered here. */
+static RV_COLD enum axv_err rv_run_slow(struct axv_rv_frame *f, uint64_t scause)
 {
-    if (scause != AXV_RISCV64_EXIT_ECALL_VS || !rv_is_hypercall_eid(r->frame.x[GPR_A7]))
-        return false;
-    rv_exit_hypercall(e, &r->frame);
-    return true;
-}
+    struct axv_rv_vcpu *r = (struct axv_rv_vcpu *)f; /* the frame is r's first member */
 
-/* Any other exit: decoded, and the guest run again while its calls are
- * answered here. */
-static RV_COLD enum axv_err rv_run_slow(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
-{
-    while (!rv_decode(r, e, scause)) {
-        scause = rv_enter(r);
-        if (rv_hypercall(r, e, scause))
+    while (!rv_decode(r, f->exit, scause)) {
+        struct axv_rv_entered in = rv_enter(r);
+        if (!in.decode)
             break;
+        scause = in.scause;
     }
     return AXV_OK;
 }
 
-/* The round trip. No loop here (rv_run_slow has it), so the compiler
- * keeps nothing but r and e across the guest's run: a small prologue. */
+/* Entry after a vCPU switch or an injection. */
+static RV_COLD enum axv_err rv_run_prepared(struct axv_rv_cpu *c, struct axv_rv_vcpu *r, struct axv_exit *e)
+{
+    rv_load(c, r);
+    r->frame.exit = e;
+    struct axv_rv_entered in = rv_enter(r);
+    return in.decode ? rv_run_slow(in.decode, in.scause) : AXV_OK;
+}
+
+/* The round trip. The exit path fills a hypercall's record itself and
+ * gives back the frame for any other exit, and a vCPU switch or an
+ * injection goes the cold way, so nothing lives across the guest's run
+ * here: only ra is saved. */
 static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_rv_vcpu *r = rv_of(v);
@@ -586,11 +566,13 @@ static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 
     if (!c)
         return AXV_ERR_BAD_STATE;
-    rv_load(c, r);
-    uint64_t scause = rv_enter(r);
-    if (rv_hypercall(r, e, scause))
-        return AXV_OK;
-    return rv_run_slow(r, e, scause);
+    /* One test for both (and no known-zero value for GCC to keep in a
+     * saved register as the AXV_OK to return). */
+    if (((uintptr_t)c->loaded ^ (uintptr_t)r) | __atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
+        return rv_run_prepared(c, r, e);
+    r->frame.exit = e;
+    struct axv_rv_entered in = axv_rv_enter(&r->frame);
+    return in.decode ? rv_run_slow(in.decode, in.scause) : AXV_OK;
 }
 
 static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)

@@ -3,7 +3,9 @@
  * registers and trap setup in the frame, points stvec at the exit path and
  * sscratch at the frame, loads the guest's registers and SRETs into VS-mode.
  * A trap from the guest lands in axv_rv_exit, which saves the guest,
- * restores the host and returns scause. Offsets come from asm_defs.h.
+ * restores the host and returns scause (struct axv_rv_entered in
+ * context.h); a hypercall's exit record it fills in itself, while the
+ * guest's arguments are still in registers. Offsets come from asm_defs.h.
  * H-extension CSRs and instructions are spelled by number so any assembler
  * accepts them.
  *
@@ -11,6 +13,8 @@
  * host owns is swapped with one csrrw (read the host value, write the
  * guest's), and stval/htval/htinst are read only for causes other than an
  * SBI call (an ecall leaves all three zero; the decode knows that).
+ * The exit path works from t6 (the frame, swapped with sscratch), so the
+ * guest's a0..a7 stay in place for a hypercall's record.
  */
 #include "asm_defs.h"
 
@@ -93,78 +97,115 @@ axv_rv_enter:
     .global axv_rv_exit
     .type axv_rv_exit, %function
 axv_rv_exit:
-    csrrw a0, sscratch, a0
-    sd x1, FRAME_X + 8(a0)
-    sd x2, FRAME_X + 16(a0)
-    sd x3, FRAME_X + 24(a0)
-    sd x4, FRAME_X + 32(a0)
-    sd x5, FRAME_X + 40(a0)
-    sd x6, FRAME_X + 48(a0)
-    sd x7, FRAME_X + 56(a0)
-    sd x8, FRAME_X + 64(a0)
-    sd x9, FRAME_X + 72(a0)
-    sd x11, FRAME_X + 88(a0)
-    sd x12, FRAME_X + 96(a0)
-    sd x13, FRAME_X + 104(a0)
-    sd x14, FRAME_X + 112(a0)
-    sd x15, FRAME_X + 120(a0)
-    sd x16, FRAME_X + 128(a0)
-    sd x17, FRAME_X + 136(a0)
-    sd x18, FRAME_X + 144(a0)
-    sd x19, FRAME_X + 152(a0)
-    sd x20, FRAME_X + 160(a0)
-    sd x21, FRAME_X + 168(a0)
-    sd x22, FRAME_X + 176(a0)
-    sd x23, FRAME_X + 184(a0)
-    sd x24, FRAME_X + 192(a0)
-    sd x25, FRAME_X + 200(a0)
-    sd x26, FRAME_X + 208(a0)
-    sd x27, FRAME_X + 216(a0)
-    sd x28, FRAME_X + 224(a0)
-    sd x29, FRAME_X + 232(a0)
-    sd x30, FRAME_X + 240(a0)
-    sd x31, FRAME_X + 248(a0)
+    csrrw t6, sscratch, t6          /* t6 (x31): the frame */
+    sd x1, FRAME_X + 8(t6)
+    sd x2, FRAME_X + 16(t6)
+    sd x3, FRAME_X + 24(t6)
+    sd x4, FRAME_X + 32(t6)
+    sd x5, FRAME_X + 40(t6)
+    sd x6, FRAME_X + 48(t6)
+    sd x7, FRAME_X + 56(t6)
+    sd x8, FRAME_X + 64(t6)
+    sd x9, FRAME_X + 72(t6)
+    sd x10, FRAME_X + 80(t6)
+    sd x11, FRAME_X + 88(t6)
+    sd x12, FRAME_X + 96(t6)
+    sd x13, FRAME_X + 104(t6)
+    sd x14, FRAME_X + 112(t6)
+    sd x15, FRAME_X + 120(t6)
+    sd x16, FRAME_X + 128(t6)
+    sd x17, FRAME_X + 136(t6)
+    sd x18, FRAME_X + 144(t6)
+    sd x19, FRAME_X + 152(t6)
+    sd x20, FRAME_X + 160(t6)
+    sd x21, FRAME_X + 168(t6)
+    sd x22, FRAME_X + 176(t6)
+    sd x23, FRAME_X + 184(t6)
+    sd x24, FRAME_X + 192(t6)
+    sd x25, FRAME_X + 200(t6)
+    sd x26, FRAME_X + 208(t6)
+    sd x27, FRAME_X + 216(t6)
+    sd x28, FRAME_X + 224(t6)
+    sd x29, FRAME_X + 232(t6)
+    sd x30, FRAME_X + 240(t6)
     csrr t0, sscratch
-    sd t0, FRAME_X + 80(a0)
-    csrr t0, sepc
-    sd t0, FRAME_SEPC(a0)
-    /* scause goes back in a0 (t1 until then); the fault details only when
-     * the cause can have any, read before the host's sstatus (maybe with
-     * SIE set) lets a host interrupt overwrite them. */
-    csrr t1, scause
-    li t0, SCAUSE_ECALL_VS
-    beq t1, t0, 1f
-    csrr t0, stval
-    sd t0, FRAME_STVAL(a0)
-    csrr t0, CSR_HTVAL
-    sd t0, FRAME_HTVAL(a0)
-    csrr t0, CSR_HTINST
-    sd t0, FRAME_HTINST(a0)
-1:
-    ld t0, FRAME_HOST_STVEC(a0)
+    sd t0, FRAME_X + 248(t6)
+    csrr t2, sepc
+    csrr t1, scause                 /* returned in a1 */
+    li t3, SCAUSE_ECALL_VS
+    bne t1, t3, .Lfault
+    /* An SBI call: sepc past the ecall (never compressed). The fault
+     * details are not read: an ecall sets stval, htval and htinst zero. */
+    addi t2, t2, 4
+    sd t2, FRAME_SEPC(t6)
+    li t3, HYPERCALL_EID_FIRST
+    sub t3, a7, t3
+    li t4, HYPERCALL_EID_COUNT
+    bgeu t3, t4, .Ldecode
+    /* a7 in the vendor range: a hypercall, the exit VMMs see most, whose
+     * arguments are still in a0..a7. This is what
+     * axv_exit_make_hypercall and rv_raw in riscv64.c would store. */
+    ld t3, FRAME_EXIT(t6)
+    li t4, EXIT_KIND_HYPERCALL
+    sw t4, EXIT_KIND(t3)
+    li t4, EXIT_RAW_SOURCE_RISCV64
+    sb t4, EXIT_RAW_SOURCE(t3)
+    sd t1, EXIT_RAW_CODE(t3)
+    sd zero, EXIT_RAW_QUAL(t3)
+    sd zero, EXIT_RAW_ADDR(t3)
+    sd zero, EXIT_RAW_INSN(t3)
+    slli t4, a7, 32                 /* nr = EID << 32 | FID (32 bits) */
+    slli t5, a6, 32
+    srli t5, t5, 32
+    or t4, t4, t5
+    sd t4, EXIT_HYPERCALL_NR(t3)
+    sd a0, EXIT_HYPERCALL_ARGS + 0(t3)
+    sd a1, EXIT_HYPERCALL_ARGS + 8(t3)
+    sd a2, EXIT_HYPERCALL_ARGS + 16(t3)
+    sd a3, EXIT_HYPERCALL_ARGS + 24(t3)
+    sd a4, EXIT_HYPERCALL_ARGS + 32(t3)
+    sd a5, EXIT_HYPERCALL_ARGS + 40(t3)
+    li a0, 0                        /* done: no decode (NULL, also AXV_OK) */
+.Lhost:
+    ld t0, FRAME_HOST_STVEC(t6)
     csrw stvec, t0
-    ld t0, FRAME_HOST_HSTATUS(a0)
+    ld t0, FRAME_HOST_HSTATUS(t6)
     csrw CSR_HSTATUS, t0
-    ld t0, FRAME_HOST_SSTATUS(a0)
+    ld t0, FRAME_HOST_SSTATUS(t6)
     csrw sstatus, t0
-    ld ra, FRAME_HOST_REGS + 0(a0)
-    ld sp, FRAME_HOST_REGS + 8(a0)
-    ld gp, FRAME_HOST_REGS + 16(a0)
-    ld tp, FRAME_HOST_REGS + 24(a0)
-    ld s0, FRAME_HOST_REGS + 32(a0)
-    ld s1, FRAME_HOST_REGS + 40(a0)
-    ld s2, FRAME_HOST_REGS + 48(a0)
-    ld s3, FRAME_HOST_REGS + 56(a0)
-    ld s4, FRAME_HOST_REGS + 64(a0)
-    ld s5, FRAME_HOST_REGS + 72(a0)
-    ld s6, FRAME_HOST_REGS + 80(a0)
-    ld s7, FRAME_HOST_REGS + 88(a0)
-    ld s8, FRAME_HOST_REGS + 96(a0)
-    ld s9, FRAME_HOST_REGS + 104(a0)
-    ld s10, FRAME_HOST_REGS + 112(a0)
-    ld s11, FRAME_HOST_REGS + 120(a0)
-    mv a0, t1
+    ld ra, FRAME_HOST_REGS + 0(t6)
+    ld sp, FRAME_HOST_REGS + 8(t6)
+    ld gp, FRAME_HOST_REGS + 16(t6)
+    ld tp, FRAME_HOST_REGS + 24(t6)
+    ld s0, FRAME_HOST_REGS + 32(t6)
+    ld s1, FRAME_HOST_REGS + 40(t6)
+    ld s2, FRAME_HOST_REGS + 48(t6)
+    ld s3, FRAME_HOST_REGS + 56(t6)
+    ld s4, FRAME_HOST_REGS + 64(t6)
+    ld s5, FRAME_HOST_REGS + 72(t6)
+    ld s6, FRAME_HOST_REGS + 80(t6)
+    ld s7, FRAME_HOST_REGS + 88(t6)
+    ld s8, FRAME_HOST_REGS + 96(t6)
+    ld s9, FRAME_HOST_REGS + 104(t6)
+    ld s10, FRAME_HOST_REGS + 112(t6)
+    ld s11, FRAME_HOST_REGS + 120(t6)
+    mv a1, t1                       /* scause */
     ret
+
+    /* Out of the hypercall's straight line: */
+.Lfault:
+    /* The fault details, read before the host's sstatus (maybe with SIE
+     * set) lets a host interrupt overwrite them. */
+    sd t2, FRAME_SEPC(t6)
+    csrr t0, stval
+    sd t0, FRAME_STVAL(t6)
+    csrr t0, CSR_HTVAL
+    sd t0, FRAME_HTVAL(t6)
+    csrr t0, CSR_HTINST
+    sd t0, FRAME_HTINST(t6)
+.Ldecode:
+    mv a0, t6                       /* decode in C: the frame */
+    j .Lhost
     .size axv_rv_exit, . - axv_rv_exit
 
 /* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
