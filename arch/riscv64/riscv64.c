@@ -47,7 +47,7 @@ struct axv_rv_vcpu {
     uint64_t hpa;
     struct axv_rv_vs vs;
 };
-_Static_assert(offsetof(struct axv_rv_vcpu, frame) == 0, "rv_run_slow gets r from its frame");
+_Static_assert(offsetof(struct axv_rv_vcpu, frame) == 0, "axv_rv_run_slow gets r from its frame");
 
 struct axv_rv_cpu {
     struct axv_rv_vcpu *loaded;
@@ -532,8 +532,8 @@ static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
 }
 
 /* Any exit but a hypercall: decoded, and the guest run again while its
- * calls are answered here. */
-static RV_COLD enum axv_err rv_run_slow(struct axv_rv_frame *f, uint64_t scause)
+ * calls are answered here. axv_rv_run's exit path jumps here. */
+RV_COLD enum axv_err axv_rv_run_slow(struct axv_rv_frame *f, uint64_t scause)
 {
     struct axv_rv_vcpu *r = (struct axv_rv_vcpu *)f; /* the frame is r's first member */
 
@@ -552,13 +552,12 @@ static RV_COLD enum axv_err rv_run_prepared(struct axv_rv_cpu *c, struct axv_rv_
     rv_load(c, r);
     r->frame.exit = e;
     struct axv_rv_entered in = rv_enter(r);
-    return in.decode ? rv_run_slow(in.decode, in.scause) : AXV_OK;
+    return in.decode ? axv_rv_run_slow(in.decode, in.scause) : AXV_OK;
 }
 
-/* The round trip. The exit path fills a hypercall's record itself and
- * gives back the frame for any other exit, and a vCPU switch or an
- * injection goes the cold way, so nothing lives across the guest's run
- * here: only ra is saved. */
+/* The round trip: a hypercall's exit record is filled by the exit path,
+ * which returns AXV_OK from axv_rv_run straight to our caller (a tail
+ * call: no frame here); a vCPU switch or an injection goes the cold way. */
 static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_rv_vcpu *r = rv_of(v);
@@ -566,13 +565,11 @@ static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 
     if (!c)
         return AXV_ERR_BAD_STATE;
-    /* One test for both (and no known-zero value for GCC to keep in a
-     * saved register as the AXV_OK to return). */
+    /* Both in one test. */
     if (((uintptr_t)c->loaded ^ (uintptr_t)r) | __atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
         return rv_run_prepared(c, r, e);
     r->frame.exit = e;
-    struct axv_rv_entered in = axv_rv_enter(&r->frame);
-    return in.decode ? rv_run_slow(in.decode, in.scause) : AXV_OK;
+    return axv_rv_run(&r->frame);
 }
 
 static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)

@@ -1,20 +1,24 @@
 /*
- * The HS-mode world switch. axv_rv_enter saves the host's callee-saved
+ * The HS-mode world switch. Entering saves the host's callee-saved
  * registers and trap setup in the frame, points stvec at the exit path and
- * sscratch at the frame, loads the guest's registers and SRETs into VS-mode.
- * A trap from the guest lands in axv_rv_exit, which saves the guest,
- * restores the host and returns scause (struct axv_rv_entered in
- * context.h); a hypercall's exit record it fills in itself, while the
- * guest's arguments are still in registers. Offsets come from asm_defs.h.
- * H-extension CSRs and instructions are spelled by number so any assembler
- * accepts them.
+ * sscratch at the frame, loads the guest's registers and SRETs into
+ * VS-mode. A trap from the guest lands in axv_rv_exit, which saves the
+ * guest and restores the host. Offsets come from asm_defs.h. H-extension
+ * CSRs and instructions are spelled by number so any assembler accepts
+ * them.
  *
- * Every instruction here is on each exit's round trip, so: each CSR the
- * host owns is swapped with one csrrw (read the host value, write the
- * guest's), and stval/htval/htinst are read only for causes other than an
- * SBI call (an ecall leaves all three zero; the decode knows that).
- * The exit path works from t6 (the frame, swapped with sscratch), so the
- * guest's a0..a7 stay in place for a hypercall's record.
+ * Every instruction here is on each exit's round trip, so:
+ *  - each CSR the host owns is swapped with one csrrw (read the host's
+ *    value, write the guest's);
+ *  - stval/htval/htinst are read only for causes other than an SBI call
+ *    (an ecall leaves all three zero; the decode knows that);
+ *  - a hypercall (a vendor-range SBI call, the exit VMMs see most) gets its
+ *    exit record filled here, while its arguments are still in a0..a7 (the
+ *    exit path works from t6, the frame swapped with sscratch), and
+ *    axv_rv_run returns AXV_OK straight to rv_run's caller;
+ *  - any other exit goes to C: axv_rv_run jumps to axv_rv_run_slow (as if
+ *    it had tail-called it), axv_rv_enter returns to its caller (the slow
+ *    path's own loop), frame->enter_returns telling the exit which.
  */
 #include "asm_defs.h"
 
@@ -22,12 +26,53 @@
 #define CSR_HTVAL 0x643
 #define CSR_HTINST 0x64a
 
+/* The host's CSRs and registers back from the frame (t6); keeps a0, a1. */
+    .macro host_restore
+    ld t0, FRAME_HOST_STVEC(t6)
+    csrw stvec, t0
+    ld t0, FRAME_HOST_HSTATUS(t6)
+    csrw CSR_HSTATUS, t0
+    ld t0, FRAME_HOST_SSTATUS(t6)
+    csrw sstatus, t0
+    ld ra, FRAME_HOST_REGS + 0(t6)
+    ld sp, FRAME_HOST_REGS + 8(t6)
+    ld gp, FRAME_HOST_REGS + 16(t6)
+    ld tp, FRAME_HOST_REGS + 24(t6)
+    ld s0, FRAME_HOST_REGS + 32(t6)
+    ld s1, FRAME_HOST_REGS + 40(t6)
+    ld s2, FRAME_HOST_REGS + 48(t6)
+    ld s3, FRAME_HOST_REGS + 56(t6)
+    ld s4, FRAME_HOST_REGS + 64(t6)
+    ld s5, FRAME_HOST_REGS + 72(t6)
+    ld s6, FRAME_HOST_REGS + 80(t6)
+    ld s7, FRAME_HOST_REGS + 88(t6)
+    ld s8, FRAME_HOST_REGS + 96(t6)
+    ld s9, FRAME_HOST_REGS + 104(t6)
+    ld s10, FRAME_HOST_REGS + 112(t6)
+    ld s11, FRAME_HOST_REGS + 120(t6)
+    .endm
+
     .option norvc
     .text
+
+/* struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *f): returns
+ * {NULL, -} after a hypercall (record filled), else {f, scause}. */
     .balign 4
     .global axv_rv_enter
     .type axv_rv_enter, %function
 axv_rv_enter:
+    sd a0, FRAME_ENTER_RETURNS(a0)  /* non-zero: return for every exit */
+    j .Lenter
+    .size axv_rv_enter, . - axv_rv_enter
+
+/* enum axv_err axv_rv_run(struct axv_rv_frame *f): AXV_OK after a
+ * hypercall (record filled), else axv_rv_run_slow(f, scause). */
+    .balign 4
+    .global axv_rv_run
+    .type axv_rv_run, %function
+axv_rv_run:
+    sd zero, FRAME_ENTER_RETURNS(a0)
+.Lenter:
     sd ra, FRAME_HOST_REGS + 0(a0)
     sd sp, FRAME_HOST_REGS + 8(a0)
     sd gp, FRAME_HOST_REGS + 16(a0)
@@ -91,7 +136,7 @@ axv_rv_enter:
     ld x31, FRAME_X + 248(a0)
     ld x10, FRAME_X + 80(a0)
     sret
-    .size axv_rv_enter, . - axv_rv_enter
+    .size axv_rv_run, . - axv_rv_run
 
     .balign 4
     .global axv_rv_exit
@@ -131,20 +176,18 @@ axv_rv_exit:
     csrr t0, sscratch
     sd t0, FRAME_X + 248(t6)
     csrr t2, sepc
-    csrr t1, scause                 /* returned in a1 */
+    csrr t1, scause
     li t3, SCAUSE_ECALL_VS
     bne t1, t3, .Lfault
     /* An SBI call: sepc past the ecall (never compressed). The fault
      * details are not read: an ecall sets stval, htval and htinst zero. */
     addi t2, t2, 4
     sd t2, FRAME_SEPC(t6)
-    li t3, HYPERCALL_EID_FIRST
-    sub t3, a7, t3
-    li t4, HYPERCALL_EID_COUNT
-    bgeu t3, t4, .Ldecode
-    /* a7 in the vendor range: a hypercall, the exit VMMs see most, whose
-     * arguments are still in a0..a7. This is what
-     * axv_exit_make_hypercall and rv_raw in riscv64.c would store. */
+    srli t3, a7, HYPERCALL_EID_SHIFT /* the vendor range is one aligned block */
+    li t4, HYPERCALL_EID_BLOCK
+    bne t3, t4, .Ldecode
+    /* A hypercall. This is what axv_exit_make_hypercall and rv_raw in
+     * riscv64.c would store. */
     ld t3, FRAME_EXIT(t6)
     li t4, EXIT_KIND_HYPERCALL
     sw t4, EXIT_KIND(t3)
@@ -154,45 +197,18 @@ axv_rv_exit:
     sd zero, EXIT_RAW_QUAL(t3)
     sd zero, EXIT_RAW_ADDR(t3)
     sd zero, EXIT_RAW_INSN(t3)
-    slli t4, a7, 32                 /* nr = EID << 32 | FID (32 bits) */
-    slli t5, a6, 32
-    srli t5, t5, 32
-    or t4, t4, t5
-    sd t4, EXIT_HYPERCALL_NR(t3)
+    sw a6, EXIT_HYPERCALL_NR(t3)    /* nr = EID << 32 | FID (32 bits): */
+    sw a7, EXIT_HYPERCALL_NR + 4(t3) /* little-endian halves; the EID fits */
     sd a0, EXIT_HYPERCALL_ARGS + 0(t3)
     sd a1, EXIT_HYPERCALL_ARGS + 8(t3)
     sd a2, EXIT_HYPERCALL_ARGS + 16(t3)
     sd a3, EXIT_HYPERCALL_ARGS + 24(t3)
     sd a4, EXIT_HYPERCALL_ARGS + 32(t3)
     sd a5, EXIT_HYPERCALL_ARGS + 40(t3)
-    li a0, 0                        /* done: no decode (NULL, also AXV_OK) */
-.Lhost:
-    ld t0, FRAME_HOST_STVEC(t6)
-    csrw stvec, t0
-    ld t0, FRAME_HOST_HSTATUS(t6)
-    csrw CSR_HSTATUS, t0
-    ld t0, FRAME_HOST_SSTATUS(t6)
-    csrw sstatus, t0
-    ld ra, FRAME_HOST_REGS + 0(t6)
-    ld sp, FRAME_HOST_REGS + 8(t6)
-    ld gp, FRAME_HOST_REGS + 16(t6)
-    ld tp, FRAME_HOST_REGS + 24(t6)
-    ld s0, FRAME_HOST_REGS + 32(t6)
-    ld s1, FRAME_HOST_REGS + 40(t6)
-    ld s2, FRAME_HOST_REGS + 48(t6)
-    ld s3, FRAME_HOST_REGS + 56(t6)
-    ld s4, FRAME_HOST_REGS + 64(t6)
-    ld s5, FRAME_HOST_REGS + 72(t6)
-    ld s6, FRAME_HOST_REGS + 80(t6)
-    ld s7, FRAME_HOST_REGS + 88(t6)
-    ld s8, FRAME_HOST_REGS + 96(t6)
-    ld s9, FRAME_HOST_REGS + 104(t6)
-    ld s10, FRAME_HOST_REGS + 112(t6)
-    ld s11, FRAME_HOST_REGS + 120(t6)
-    mv a1, t1                       /* scause */
+    host_restore
+    li a0, 0                        /* AXV_OK, or NULL for axv_rv_enter */
     ret
 
-    /* Out of the hypercall's straight line: */
 .Lfault:
     /* The fault details, read before the host's sstatus (maybe with SIE
      * set) lets a host interrupt overwrite them. */
@@ -204,8 +220,13 @@ axv_rv_exit:
     csrr t0, CSR_HTINST
     sd t0, FRAME_HTINST(t6)
 .Ldecode:
-    mv a0, t6                       /* decode in C: the frame */
-    j .Lhost
+    ld t2, FRAME_ENTER_RETURNS(t6)
+    host_restore
+    mv a0, t6
+    mv a1, t1
+    bnez t2, 1f
+    tail axv_rv_run_slow            /* from axv_rv_run: as its tail call */
+1:  ret
     .size axv_rv_exit, . - axv_rv_exit
 
 /* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
