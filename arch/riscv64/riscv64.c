@@ -311,7 +311,7 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
         break;
     case AXV_RISCV64_CALL_BASE_PROBE_EXTENSION: {
         uint64_t eid = x[GPR_A0];
-        val = rv_is_hypercall_eid(eid) ||
+        val = eid >> 32 ? 0 : rv_is_hypercall_eid(eid) ||
               axv_riscv64_call_find(SBI_KEY(eid, 0)) || axv_riscv64_call_find(SBI_KEY(eid, 2));
         break;
     }
@@ -350,7 +350,8 @@ static bool rv_sbi(struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
     uint64_t eid = x[GPR_A7], fid = x[GPR_A6];
     uint64_t key = SBI_KEY(eid, fid);
 
-    const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
+    /* SBI ids are 32 bits: a7 with more would alias another EID in the key. */
+    const struct axv_riscv64_call_info *call = eid >> 32 ? NULL : axv_riscv64_call_find(key);
     if (!call) {
         x[GPR_A0] = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
         return false;
