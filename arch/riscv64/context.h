@@ -18,7 +18,7 @@ struct axv_rv_frame {
     uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
     uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
     struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */
-    uint64_t enter_returns;  /* set by the entry: which way the exit path goes to C */
+    uint64_t enter_returns;  /* 0: axv_rv_run (tail-calls the decode), else axv_rv_enter (returns) */
     uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
     uint64_t host_sstatus;
@@ -35,11 +35,12 @@ struct axv_rv_entered {
     uint64_t scause;         /* only with decode */
 };
 
-/* Runs the guest until it traps to HS. */
+/* Runs the guest until it traps to HS (frame->enter_returns non-zero). */
 struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *frame);
-/* The same, for the round trip: AXV_OK (0) after a hypercall, else the
- * exit path continues in axv_rv_run_slow(frame, scause) as a tail call and
- * this returns what that returns. */
+/* The same code, for the round trip (frame->enter_returns 0): AXV_OK after
+ * a hypercall, else the exit path continues in
+ * axv_rv_run_slow(frame, scause) as a tail call and this returns what that
+ * returns. */
 enum axv_err axv_rv_run(struct axv_rv_frame *frame);
 /* riscv64.c: decodes any exit but a hypercall, and runs the guest again
  * while its calls are answered there. */

@@ -524,12 +524,16 @@ static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_
     return deliver;
 }
 
-/* One guest entry. */
+/* One guest entry that returns (off the round trip's path, which uses
+ * axv_rv_run and leaves enter_returns 0). */
 static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
 {
     if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
         rv_irq_kicked(r);
-    return axv_rv_enter(&r->frame);
+    r->frame.enter_returns = 1;
+    struct axv_rv_entered in = axv_rv_enter(&r->frame);
+    r->frame.enter_returns = 0;
+    return in;
 }
 
 /* Any exit but a hypercall: decoded, and the guest run again while its
@@ -562,10 +566,10 @@ static RV_COLD enum axv_err rv_run_prepared(struct axv_rv_cpu *c, struct axv_rv_
 static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_rv_vcpu *r = rv_of(v);
-    struct axv_rv_cpu *c = rv_cpu(v);
 
-    if (!c)
+    if (!v->pcpu)
         return AXV_ERR_BAD_STATE;
+    struct axv_rv_cpu *c = v->pcpu->arch; /* set by rv_percpu_init before any bind */
     /* Both in one test. */
     if (((uintptr_t)c->loaded ^ (uintptr_t)r) | __atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
         return rv_run_prepared(c, r, e);

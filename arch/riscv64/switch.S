@@ -55,24 +55,18 @@
     .option norvc
     .text
 
-/* struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *f): returns
- * {NULL, -} after a hypercall (record filled), else {f, scause}. */
-    .balign 4
-    .global axv_rv_enter
-    .type axv_rv_enter, %function
-axv_rv_enter:
-    sd a0, FRAME_ENTER_RETURNS(a0)  /* non-zero: return for every exit */
-    j .Lenter
-    .size axv_rv_enter, . - axv_rv_enter
-
 /* enum axv_err axv_rv_run(struct axv_rv_frame *f): AXV_OK after a
- * hypercall (record filled), else axv_rv_run_slow(f, scause). */
+ * hypercall (record filled), else axv_rv_run_slow(f, scause).
+ * struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *f), the same code
+ * with f->enter_returns set (by the caller, so this path has no store for
+ * it): {NULL, -} after a hypercall, else {f, scause}. */
     .balign 4
     .global axv_rv_run
     .type axv_rv_run, %function
+    .global axv_rv_enter
+    .type axv_rv_enter, %function
 axv_rv_run:
-    sd zero, FRAME_ENTER_RETURNS(a0)
-.Lenter:
+axv_rv_enter:
     sd ra, FRAME_HOST_REGS + 0(a0)
     sd sp, FRAME_HOST_REGS + 8(a0)
     sd gp, FRAME_HOST_REGS + 16(a0)
@@ -137,6 +131,7 @@ axv_rv_run:
     ld x10, FRAME_X + 80(a0)
     sret
     .size axv_rv_run, . - axv_rv_run
+    .size axv_rv_enter, . - axv_rv_enter
 
     .balign 4
     .global axv_rv_exit
