@@ -311,8 +311,9 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
         break;
     case AXV_RISCV64_CALL_BASE_PROBE_EXTENSION: {
         uint64_t eid = x[GPR_A0];
-        val = eid >> 32 ? 0 : rv_is_hypercall_eid(eid) ||
-              axv_riscv64_call_find(SBI_KEY(eid, 0)) || axv_riscv64_call_find(SBI_KEY(eid, 2));
+        val = eid >> 32 ? 0
+                        : (rv_is_hypercall_eid(eid) || axv_riscv64_call_find(SBI_KEY(eid, 0)) ||
+                           axv_riscv64_call_find(SBI_KEY(eid, 2)));
         break;
     }
     case AXV_RISCV64_CALL_TIME_SET_TIMER:
