@@ -26,7 +26,7 @@
 #define CSR_HTVAL 0x643
 #define CSR_HTINST 0x64a
 
-/* The host's CSRs and registers back from the frame (t6); keeps a0, a1. */
+/* The host's CSRs and registers back from the frame (t6); uses t0 only. */
     .macro host_restore
     ld t0, FRAME_HOST_STVEC(t6)
     csrw stvec, t0
