@@ -1,7 +1,25 @@
 /* Compiled with -S only: "->NAME value" lines become asm_defs.h for switch.S. */
 #include <stddef.h>
 
+#include "axv/gen/exits.h"
+#include "axv/gen/riscv64_calls.h"
+#include "axv/gen/riscv64_exits.h"
 #include "context.h"
+
+/* The exit path stores these with sw, sb and sd. */
+_Static_assert(sizeof(((struct axv_exit *)0)->kind) == 4, "kind is stored with sw");
+_Static_assert(sizeof(((struct axv_exit *)0)->raw.source) == 1, "raw.source is stored with sb");
+_Static_assert(sizeof(((struct axv_exit *)0)->u.hypercall.args) == 6 * 8, "six arguments, a0..a5");
+
+/* The exit path tests a7 >> SHIFT == FIRST >> SHIFT (two instructions, not
+ * four): the vendor range must be one aligned power-of-two block of EIDs
+ * below 2^32 (nr keeps the EID's low 32 bits). */
+#define RV_EID_COUNT (AXV_RISCV64_HYPERCALL_EID_LAST - AXV_RISCV64_HYPERCALL_EID_FIRST + 1)
+#define RV_EID_SHIFT __builtin_ctzll(RV_EID_COUNT)
+_Static_assert((RV_EID_COUNT & (RV_EID_COUNT - 1)) == 0, "hypercall EID range: a power of two");
+_Static_assert(AXV_RISCV64_HYPERCALL_EID_FIRST % RV_EID_COUNT == 0, "hypercall EID range: aligned");
+_Static_assert(AXV_RISCV64_HYPERCALL_EID_LAST <= 0xffffffffu, "hypercall EIDs: 32 bits");
+_Static_assert(AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT < 2048, "li is one instruction");
 
 #define DEFINE(name, value) __asm__ volatile("\n->" #name " %0" : : "i"(value))
 
@@ -12,7 +30,7 @@ void axv_rv_asm_defs(void)
     DEFINE(FRAME_SEPC, offsetof(struct axv_rv_frame, sepc));
     DEFINE(FRAME_SSTATUS, offsetof(struct axv_rv_frame, sstatus));
     DEFINE(FRAME_HSTATUS, offsetof(struct axv_rv_frame, hstatus));
-    DEFINE(FRAME_SCAUSE, offsetof(struct axv_rv_frame, scause));
+    DEFINE(FRAME_EXIT_VEC, offsetof(struct axv_rv_frame, exit_vec));
     DEFINE(FRAME_STVAL, offsetof(struct axv_rv_frame, stval));
     DEFINE(FRAME_HTVAL, offsetof(struct axv_rv_frame, htval));
     DEFINE(FRAME_HTINST, offsetof(struct axv_rv_frame, htinst));
@@ -20,4 +38,19 @@ void axv_rv_asm_defs(void)
     DEFINE(FRAME_HOST_SSTATUS, offsetof(struct axv_rv_frame, host_sstatus));
     DEFINE(FRAME_HOST_HSTATUS, offsetof(struct axv_rv_frame, host_hstatus));
     DEFINE(FRAME_HOST_REGS, offsetof(struct axv_rv_frame, host_regs));
+    DEFINE(FRAME_EXIT, offsetof(struct axv_rv_frame, exit));
+    DEFINE(FRAME_ENTER_RETURNS, offsetof(struct axv_rv_frame, enter_returns));
+    DEFINE(SCAUSE_ECALL_VS, AXV_RISCV64_EXIT_ECALL_VS);
+    DEFINE(HYPERCALL_EID_SHIFT, RV_EID_SHIFT);
+    DEFINE(HYPERCALL_EID_BLOCK, AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT);
+    DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));
+    DEFINE(EXIT_KIND_HYPERCALL, AXV_EXIT_HYPERCALL);
+    DEFINE(EXIT_RAW_SOURCE, offsetof(struct axv_exit, raw.source));
+    DEFINE(EXIT_RAW_SOURCE_RISCV64, AXV_RAW_SOURCE_RISCV64);
+    DEFINE(EXIT_RAW_CODE, offsetof(struct axv_exit, raw.code));
+    DEFINE(EXIT_RAW_QUAL, offsetof(struct axv_exit, raw.qual));
+    DEFINE(EXIT_RAW_ADDR, offsetof(struct axv_exit, raw.addr));
+    DEFINE(EXIT_RAW_INSN, offsetof(struct axv_exit, raw.insn));
+    DEFINE(EXIT_HYPERCALL_NR, offsetof(struct axv_exit, u.hypercall.nr));
+    DEFINE(EXIT_HYPERCALL_ARGS, offsetof(struct axv_exit, u.hypercall.args));
 }

@@ -7,19 +7,46 @@
 
 #include <stdint.h>
 
+#include "axv/gen/errors.h"
+
+struct axv_exit;
+
 struct axv_rv_frame {
     uint64_t x[32];          /* x[0] unused */
     uint64_t sepc;           /* guest pc */
     uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
     uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
-    uint64_t scause, stval, htval, htinst; /* what the exit saw */
+    uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
+    struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */
+    uint64_t enter_returns;  /* 0: axv_rv_run (tail-calls the decode), else axv_rv_enter (returns) */
+    uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
     uint64_t host_sstatus;
     uint64_t host_hstatus;
     uint64_t host_regs[16];  /* ra, sp, gp, tp, s0..s11 */
 };
 
-uint64_t axv_rv_enter(struct axv_rv_frame *frame);
+/* What axv_rv_enter returns (in a0, a1). */
+struct axv_rv_entered {
+    /* NULL: the exit was a vendor-range SBI call (hypercall), and the exit
+     * path has filled frame->exit and moved sepc past the ecall. Else the
+     * frame, for the decode (sepc moved past an ecall as well). */
+    struct axv_rv_frame *decode;
+    uint64_t scause;         /* only with decode */
+};
+
+/* Runs the guest until it traps to HS (frame->enter_returns non-zero). */
+struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *frame);
+/* The same code, for the round trip (frame->enter_returns 0): AXV_OK after
+ * a hypercall, else the exit path continues in
+ * axv_rv_run_slow(frame, scause) as a tail call and this returns what that
+ * returns. */
+enum axv_err axv_rv_run(struct axv_rv_frame *frame);
+/* riscv64.c: decodes any exit but a hypercall, and runs the guest again
+ * while its calls are answered there. */
+enum axv_err axv_rv_run_slow(struct axv_rv_frame *frame, uint64_t scause);
+/* The exit path (stvec while a guest runs); not callable. */
+void axv_rv_exit(void);
 
 
 /* Reads the guest instruction at gva with HLVX.HU (16 bits). */

@@ -16,6 +16,11 @@
 
 #define SBI_KEY(eid, fid) (((uint64_t)(eid) << 32) | (uint32_t)(fid))
 #define GPR_A0 10
+#define GPR_A6 16
+#define GPR_A7 17
+
+/* Off the round trip: kept out of line so rv_run's prologue stays small. */
+#define RV_COLD __attribute__((noinline, cold))
 
 /* Exceptions the guest handles itself (hedeleg): misaligned fetch,
  * illegal instruction, breakpoint, misaligned and faulting loads/stores,
@@ -32,11 +37,17 @@ struct axv_rv_vs {
 
 struct axv_rv_vcpu {
     struct axv_rv_frame frame;    /* first: the world switch's hot data */
+    /* Set (after the bit) by every injection, cleared by the entry that
+     * syncs hvip.VSEIP: one load per entry instead of reading all of
+     * pending's words. */
+    uint64_t irq_kick;            /* 64 bits: tested in one word with the loaded check */
     uint64_t hgatp;
     struct axv_irq_pending pending; /* injected, not yet acknowledged */
+    struct axv_vcpu *vcpu;        /* the owner, for the out-of-line decode */
     uint64_t hpa;
     struct axv_rv_vs vs;
 };
+_Static_assert(offsetof(struct axv_rv_vcpu, frame) == 0, "axv_rv_run_slow gets r from its frame");
 
 struct axv_rv_cpu {
     struct axv_rv_vcpu *loaded;
@@ -151,16 +162,38 @@ static void rv_vs_load(const struct axv_rv_vs *s, bool sstc, bool fp)
         axv_riscv64_write_vstimecmp(s->vstimecmp);
 }
 
-static void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
+/* hvip.VSEIP as r's pending vectors say. hvip belongs to the hart, not to
+ * a vCPU, so it is set afresh whenever another vCPU is loaded; after that
+ * only an injection (irq_kick) or the guest's IRQ_ACK can change it. */
+static void rv_sync_vseip(struct axv_rv_vcpu *r)
+{
+    uint64_t hvip = axv_riscv64_read_hvip();
+    if (axv_irq_pending_any(&r->pending))
+        axv_riscv64_write_hvip(hvip | R(HVIP, VSEIP_MASK));
+    else
+        axv_riscv64_write_hvip(hvip & ~R(HVIP, VSEIP_MASK));
+}
+
+/* An injection since the last entry. The exchange orders the clear before
+ * the reads of pending: an injection those reads miss sets irq_kick again
+ * after its bit, so the next entry sees it. */
+static RV_COLD void rv_irq_kicked(struct axv_rv_vcpu *r)
+{
+    (void)__atomic_exchange_n(&r->irq_kick, 0, __ATOMIC_SEQ_CST);
+    rv_sync_vseip(r);
+}
+
+static RV_COLD void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded)
         rv_vs_save(&c->loaded->vs, c->sstc, c->fp);
     rv_vs_load(&r->vs, c->sstc, c->fp);
     axv_riscv64_write_hgatp(r->hgatp);
     c->loaded = r;
+    rv_irq_kicked(r); /* the previous vCPU's VSEIP is not this one's */
 }
 
-/* Inline: every entry checks, and almost always finds the vCPU loaded. */
+/* Inline: every bind checks, and may find the vCPU loaded. */
 static inline void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded != r)
@@ -182,6 +215,8 @@ static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
     if (!r)
         return AXV_ERR_NO_MEMORY;
     r->hpa = hpa;
+    r->vcpu = v;
+    r->frame.exit_vec = (uint64_t)(uintptr_t)axv_rv_exit;
     r->frame.x[GPR_A0] = v->vcpu_id; /* a0 = hart id at entry */
     /* sret enters VS-mode: SPP = S, and with hstatus.SPV the virtualization mode. */
     /* FS stays as the host has it: on (the guest may use FP, switched per vCPU) or off (it traps). */
@@ -247,13 +282,18 @@ static enum axv_err rv_unbind(struct axv_vcpu *v)
 }
 
 /* ---------------------------------------------------------------- decode */
-static void rv_raw(struct axv_exit *e, const struct axv_rv_frame *f)
+static void rv_raw(struct axv_exit *e, const struct axv_rv_frame *f, uint64_t scause)
 {
     e->raw.source = AXV_RAW_SOURCE_RISCV64;
-    e->raw.code = f->scause;
+    e->raw.code = scause;
     e->raw.qual = f->stval;
     e->raw.addr = f->htval << 2;
     e->raw.insn = f->htinst;
+}
+
+static inline bool rv_is_hypercall_eid(uint64_t eid)
+{
+    return eid - AXV_RISCV64_HYPERCALL_EID_FIRST <= AXV_RISCV64_HYPERCALL_EID_LAST - AXV_RISCV64_HYPERCALL_EID_FIRST;
 }
 
 /* SBI calls answered here: a0 = error, a1 = value. */
@@ -271,8 +311,9 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
         break;
     case AXV_RISCV64_CALL_BASE_PROBE_EXTENSION: {
         uint64_t eid = x[GPR_A0];
-        val = (eid >= AXV_RISCV64_HYPERCALL_EID_FIRST && eid <= AXV_RISCV64_HYPERCALL_EID_LAST) ||
-              axv_riscv64_call_find(SBI_KEY(eid, 0)) || axv_riscv64_call_find(SBI_KEY(eid, 2));
+        val = eid >> 32 ? 0
+                        : (rv_is_hypercall_eid(eid) || axv_riscv64_call_find(SBI_KEY(eid, 0)) ||
+                           axv_riscv64_call_find(SBI_KEY(eid, 2)));
         break;
     }
     case AXV_RISCV64_CALL_TIME_SET_TIMER:
@@ -291,7 +332,7 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
     case AXV_RISCV64_CALL_IRQ_ACK:
         int vector = axv_irq_pending_take(&r->pending);
         val = vector < 0 ? AXV_RISCV64_SBI_ERR_NOT_SUPPORTED : (uint64_t)vector;
-        if (!axv_irq_pending_any(&r->pending))
+        if (!axv_irq_pending_any(&r->pending)) /* a racing injection sets irq_kick after its bit */
             axv_riscv64_write_hvip(axv_riscv64_read_hvip() & ~R(HVIP, VSEIP_MASK));
         break;
     default:
@@ -301,19 +342,17 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
     x[GPR_A0 + 1] = val;
 }
 
-/* An ecall from VS: false when answered here (re-enter without an exit). */
+/* An ecall from VS other than the vendor range (the exit path takes that
+ * one), sepc already past it: false when answered here (re-enter without
+ * an exit). */
 static bool rv_sbi(struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
 {
     uint64_t *x = r->frame.x;
-    uint64_t eid = x[17], fid = x[16];
+    uint64_t eid = x[GPR_A7], fid = x[GPR_A6];
     uint64_t key = SBI_KEY(eid, fid);
 
-    r->frame.sepc += 4; /* ecall is never compressed */
-    if (eid >= AXV_RISCV64_HYPERCALL_EID_FIRST && eid <= AXV_RISCV64_HYPERCALL_EID_LAST) {
-        axv_exit_make_hypercall(e, key, &x[GPR_A0]);
-        return true;
-    }
-    const struct axv_riscv64_call_info *call = axv_riscv64_call_find(key);
+    /* SBI ids are 32 bits: a7 with more would alias another EID in the key. */
+    const struct axv_riscv64_call_info *call = eid >> 32 ? NULL : axv_riscv64_call_find(key);
     if (!call) {
         x[GPR_A0] = AXV_RISCV64_SBI_ERR_NOT_SUPPORTED;
         return false;
@@ -444,14 +483,18 @@ static void rv_virtual_insn(struct axv_rv_vcpu *r, struct axv_exit *e)
     }
 }
 
-static bool rv_decode(struct axv_vcpu *v, struct axv_rv_vcpu *r, struct axv_exit *e, bool sstc)
+/* Every exit but a vendor-range SBI call: false when answered here. */
+static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
 {
-    const struct axv_riscv64_exit_info *info = axv_riscv64_exit_info(r->frame.scause);
+    struct axv_vcpu *v = r->vcpu;
+    const struct axv_riscv64_exit_info *info = axv_riscv64_exit_info(scause);
     bool deliver = true;
 
     switch (info->route) {
     case AXV_RISCV64_ROUTE_SBI:
-        deliver = rv_sbi(r, e, sstc);
+        /* The exit path leaves these unread for an ecall, which sets them zero. */
+        r->frame.stval = r->frame.htval = r->frame.htinst = 0;
+        deliver = rv_sbi(r, e, rv_cpu(v)->sstc);
         break;
     case AXV_RISCV64_ROUTE_GUEST_LOAD_FAULT:
         rv_guest_access(r, e, false);
@@ -468,35 +511,71 @@ static bool rv_decode(struct axv_vcpu *v, struct axv_rv_vcpu *r, struct axv_exit
         break;
     case AXV_RISCV64_ROUTE_HOST_IRQ:
         axv_exit_make_external_interrupt(e, v->hal->irq_fetch ? v->hal->irq_fetch(v->hal->ctx)
-                                                              : GET(SCAUSE, CODE, r->frame.scause));
+                                                              : GET(SCAUSE, CODE, scause));
         break;
     case AXV_RISCV64_ROUTE_DIRECT:
         e->kind = info->exit;
         break;
     case AXV_RISCV64_ROUTE_UNHANDLED:
-        axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, r->frame.scause);
+        axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, scause);
         break;
     }
     if (deliver)
-        rv_raw(e, &r->frame);
+        rv_raw(e, &r->frame, scause);
     return deliver;
 }
 
+/* One guest entry that returns (off the round trip's path, which uses
+ * axv_rv_run and leaves enter_returns 0). */
+static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
+{
+    if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
+        rv_irq_kicked(r);
+    r->frame.enter_returns = 1;
+    struct axv_rv_entered in = axv_rv_enter(&r->frame);
+    r->frame.enter_returns = 0;
+    return in;
+}
+
+/* Any exit but a hypercall: decoded, and the guest run again while its
+ * calls are answered here. axv_rv_run's exit path jumps here. */
+RV_COLD enum axv_err axv_rv_run_slow(struct axv_rv_frame *f, uint64_t scause)
+{
+    struct axv_rv_vcpu *r = (struct axv_rv_vcpu *)f; /* the frame is r's first member */
+
+    while (!rv_decode(r, f->exit, scause)) {
+        struct axv_rv_entered in = rv_enter(r);
+        if (!in.decode)
+            break;
+        scause = in.scause;
+    }
+    return AXV_OK;
+}
+
+/* Entry after a vCPU switch or an injection. */
+static RV_COLD enum axv_err rv_run_prepared(struct axv_rv_cpu *c, struct axv_rv_vcpu *r, struct axv_exit *e)
+{
+    rv_load(c, r);
+    r->frame.exit = e;
+    struct axv_rv_entered in = rv_enter(r);
+    return in.decode ? axv_rv_run_slow(in.decode, in.scause) : AXV_OK;
+}
+
+/* The round trip: a hypercall's exit record is filled by the exit path,
+ * which returns AXV_OK from axv_rv_run straight to our caller (a tail
+ * call: no frame here); a vCPU switch or an injection goes the cold way. */
 static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_rv_vcpu *r = rv_of(v);
-    struct axv_rv_cpu *c = rv_cpu(v);
 
-    if (!c)
+    if (!v->pcpu)
         return AXV_ERR_BAD_STATE;
-    rv_load(c, r);
-    for (;;) {
-        if (axv_irq_pending_any(&r->pending))
-            axv_riscv64_write_hvip(axv_riscv64_read_hvip() | R(HVIP, VSEIP_MASK));
-        axv_rv_enter(&r->frame);
-        if (rv_decode(v, r, e, c->sstc))
-            return AXV_OK;
-    }
+    struct axv_rv_cpu *c = v->pcpu->arch; /* set by rv_percpu_init before any bind */
+    /* Both in one test. */
+    if (((uintptr_t)c->loaded ^ (uintptr_t)r) | __atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
+        return rv_run_prepared(c, r, e);
+    r->frame.exit = e;
+    return axv_rv_run(&r->frame);
 }
 
 static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
@@ -514,7 +593,12 @@ static enum axv_err rv_set_return_value(struct axv_vcpu *v, uint64_t value)
 
 static enum axv_err rv_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
-    return (enum axv_err)axv_irq_pending_set(&rv_of(v)->pending, vector);
+    struct axv_rv_vcpu *r = rv_of(v);
+    enum axv_err err = (enum axv_err)axv_irq_pending_set(&r->pending, vector);
+
+    if (err == AXV_OK)
+        __atomic_store_n(&r->irq_kick, 1, __ATOMIC_SEQ_CST); /* after the bit: see rv_irq_kicked */
+    return err;
 }
 
 static enum axv_err rv_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)

@@ -1,21 +1,71 @@
 /*
- * The HS-mode world switch. axv_rv_enter saves the host's callee-saved
+ * The HS-mode world switch. Entering saves the host's callee-saved
  * registers and trap setup in the frame, points stvec at the exit path and
- * sscratch at the frame, loads the guest's registers and SRETs into VS-mode.
- * A trap from the guest lands in axv_rv_exit, which saves the guest,
- * restores the host and returns scause. Offsets come from asm_defs.h.
- * H-extension CSRs and instructions are spelled by number so any assembler
- * accepts them.
+ * sscratch at the frame, loads the guest's registers and SRETs into
+ * VS-mode. A trap from the guest lands in axv_rv_exit, which saves the
+ * guest and restores the host. Offsets come from asm_defs.h. H-extension
+ * CSRs and instructions are spelled by number so any assembler accepts
+ * them.
+ *
+ * Every instruction here is on each exit's round trip, so:
+ *  - each CSR the host owns is swapped with one csrrw (read the host's
+ *    value, write the guest's);
+ *  - stval/htval/htinst are read only for causes other than an SBI call
+ *    (an ecall leaves all three zero; the decode knows that);
+ *  - a hypercall (a vendor-range SBI call, the exit VMMs see most) gets its
+ *    exit record filled here, while its arguments are still in a0..a7 (the
+ *    exit path works from t6, the frame swapped with sscratch), and
+ *    axv_rv_run returns AXV_OK straight to rv_run's caller;
+ *  - any other exit goes to C: axv_rv_run jumps to axv_rv_run_slow (as if
+ *    it had tail-called it), axv_rv_enter returns to its caller (the slow
+ *    path's own loop), frame->enter_returns telling the exit which.
  */
 #include "asm_defs.h"
 
 #define CSR_HSTATUS 0x600
+#define CSR_HTVAL 0x643
+#define CSR_HTINST 0x64a
+
+/* The host's CSRs and registers back from the frame (t6); uses t0 only. */
+    .macro host_restore
+    ld t0, FRAME_HOST_STVEC(t6)
+    csrw stvec, t0
+    ld t0, FRAME_HOST_HSTATUS(t6)
+    csrw CSR_HSTATUS, t0
+    ld t0, FRAME_HOST_SSTATUS(t6)
+    csrw sstatus, t0
+    ld ra, FRAME_HOST_REGS + 0(t6)
+    ld sp, FRAME_HOST_REGS + 8(t6)
+    ld gp, FRAME_HOST_REGS + 16(t6)
+    ld tp, FRAME_HOST_REGS + 24(t6)
+    ld s0, FRAME_HOST_REGS + 32(t6)
+    ld s1, FRAME_HOST_REGS + 40(t6)
+    ld s2, FRAME_HOST_REGS + 48(t6)
+    ld s3, FRAME_HOST_REGS + 56(t6)
+    ld s4, FRAME_HOST_REGS + 64(t6)
+    ld s5, FRAME_HOST_REGS + 72(t6)
+    ld s6, FRAME_HOST_REGS + 80(t6)
+    ld s7, FRAME_HOST_REGS + 88(t6)
+    ld s8, FRAME_HOST_REGS + 96(t6)
+    ld s9, FRAME_HOST_REGS + 104(t6)
+    ld s10, FRAME_HOST_REGS + 112(t6)
+    ld s11, FRAME_HOST_REGS + 120(t6)
+    .endm
 
     .option norvc
     .text
+
+/* enum axv_err axv_rv_run(struct axv_rv_frame *f): AXV_OK after a
+ * hypercall (record filled), else axv_rv_run_slow(f, scause).
+ * struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *f), the same code
+ * with f->enter_returns set (by the caller, so this path has no store for
+ * it): {NULL, -} after a hypercall, else {f, scause}. */
     .balign 4
+    .global axv_rv_run
+    .type axv_rv_run, %function
     .global axv_rv_enter
     .type axv_rv_enter, %function
+axv_rv_run:
 axv_rv_enter:
     sd ra, FRAME_HOST_REGS + 0(a0)
     sd sp, FRAME_HOST_REGS + 8(a0)
@@ -33,22 +83,20 @@ axv_rv_enter:
     sd s9, FRAME_HOST_REGS + 104(a0)
     sd s10, FRAME_HOST_REGS + 112(a0)
     sd s11, FRAME_HOST_REGS + 120(a0)
-    csrr t0, stvec
-    sd t0, FRAME_HOST_STVEC(a0)
-    csrr t0, sstatus
+    /* sstatus first: the guest's value has SIE clear, so no host interrupt
+     * can reach the exit path through stvec before the sret. */
+    ld t1, FRAME_SSTATUS(a0)
+    csrrw t0, sstatus, t1
     sd t0, FRAME_HOST_SSTATUS(a0)
-    csrr t0, CSR_HSTATUS
+    ld t1, FRAME_HSTATUS(a0)
+    csrrw t0, CSR_HSTATUS, t1
     sd t0, FRAME_HOST_HSTATUS(a0)
-
-    la t0, axv_rv_exit
-    csrw stvec, t0
+    ld t1, FRAME_EXIT_VEC(a0)       /* axv_rv_exit: one load, not auipc + addi */
+    csrrw t0, stvec, t1
+    sd t0, FRAME_HOST_STVEC(a0)
     csrw sscratch, a0
     ld t0, FRAME_SEPC(a0)
     csrw sepc, t0
-    ld t0, FRAME_SSTATUS(a0)
-    csrw sstatus, t0
-    ld t0, FRAME_HSTATUS(a0)
-    csrw CSR_HSTATUS, t0
 
     ld x1, FRAME_X + 8(a0)
     ld x2, FRAME_X + 16(a0)
@@ -82,79 +130,99 @@ axv_rv_enter:
     ld x31, FRAME_X + 248(a0)
     ld x10, FRAME_X + 80(a0)
     sret
+    .size axv_rv_run, . - axv_rv_run
     .size axv_rv_enter, . - axv_rv_enter
 
     .balign 4
     .global axv_rv_exit
+    .type axv_rv_exit, %function
 axv_rv_exit:
-    csrrw a0, sscratch, a0
-    sd x1, FRAME_X + 8(a0)
-    sd x2, FRAME_X + 16(a0)
-    sd x3, FRAME_X + 24(a0)
-    sd x4, FRAME_X + 32(a0)
-    sd x5, FRAME_X + 40(a0)
-    sd x6, FRAME_X + 48(a0)
-    sd x7, FRAME_X + 56(a0)
-    sd x8, FRAME_X + 64(a0)
-    sd x9, FRAME_X + 72(a0)
-    sd x11, FRAME_X + 88(a0)
-    sd x12, FRAME_X + 96(a0)
-    sd x13, FRAME_X + 104(a0)
-    sd x14, FRAME_X + 112(a0)
-    sd x15, FRAME_X + 120(a0)
-    sd x16, FRAME_X + 128(a0)
-    sd x17, FRAME_X + 136(a0)
-    sd x18, FRAME_X + 144(a0)
-    sd x19, FRAME_X + 152(a0)
-    sd x20, FRAME_X + 160(a0)
-    sd x21, FRAME_X + 168(a0)
-    sd x22, FRAME_X + 176(a0)
-    sd x23, FRAME_X + 184(a0)
-    sd x24, FRAME_X + 192(a0)
-    sd x25, FRAME_X + 200(a0)
-    sd x26, FRAME_X + 208(a0)
-    sd x27, FRAME_X + 216(a0)
-    sd x28, FRAME_X + 224(a0)
-    sd x29, FRAME_X + 232(a0)
-    sd x30, FRAME_X + 240(a0)
-    sd x31, FRAME_X + 248(a0)
+    csrrw t6, sscratch, t6          /* t6 (x31): the frame */
+    sd x1, FRAME_X + 8(t6)
+    sd x2, FRAME_X + 16(t6)
+    sd x3, FRAME_X + 24(t6)
+    sd x4, FRAME_X + 32(t6)
+    sd x5, FRAME_X + 40(t6)
+    sd x6, FRAME_X + 48(t6)
+    sd x7, FRAME_X + 56(t6)
+    sd x8, FRAME_X + 64(t6)
+    sd x9, FRAME_X + 72(t6)
+    sd x10, FRAME_X + 80(t6)
+    sd x11, FRAME_X + 88(t6)
+    sd x12, FRAME_X + 96(t6)
+    sd x13, FRAME_X + 104(t6)
+    sd x14, FRAME_X + 112(t6)
+    sd x15, FRAME_X + 120(t6)
+    sd x16, FRAME_X + 128(t6)
+    sd x17, FRAME_X + 136(t6)
+    sd x18, FRAME_X + 144(t6)
+    sd x19, FRAME_X + 152(t6)
+    sd x20, FRAME_X + 160(t6)
+    sd x21, FRAME_X + 168(t6)
+    sd x22, FRAME_X + 176(t6)
+    sd x23, FRAME_X + 184(t6)
+    sd x24, FRAME_X + 192(t6)
+    sd x25, FRAME_X + 200(t6)
+    sd x26, FRAME_X + 208(t6)
+    sd x27, FRAME_X + 216(t6)
+    sd x28, FRAME_X + 224(t6)
+    sd x29, FRAME_X + 232(t6)
+    sd x30, FRAME_X + 240(t6)
     csrr t0, sscratch
-    sd t0, FRAME_X + 80(a0)
-    csrr t0, sepc
-    sd t0, FRAME_SEPC(a0)
-    csrr t0, scause
-    sd t0, FRAME_SCAUSE(a0)
-    csrr t0, stval
-    sd t0, FRAME_STVAL(a0)
-    csrr t0, 0x643              /* htval */
-    sd t0, FRAME_HTVAL(a0)
-    csrr t0, 0x64a              /* htinst */
-    sd t0, FRAME_HTINST(a0)
-
-    ld t0, FRAME_HOST_STVEC(a0)
-    csrw stvec, t0
-    ld t0, FRAME_HOST_HSTATUS(a0)
-    csrw CSR_HSTATUS, t0
-    ld t0, FRAME_HOST_SSTATUS(a0)
-    csrw sstatus, t0
-    ld ra, FRAME_HOST_REGS + 0(a0)
-    ld sp, FRAME_HOST_REGS + 8(a0)
-    ld gp, FRAME_HOST_REGS + 16(a0)
-    ld tp, FRAME_HOST_REGS + 24(a0)
-    ld s0, FRAME_HOST_REGS + 32(a0)
-    ld s1, FRAME_HOST_REGS + 40(a0)
-    ld s2, FRAME_HOST_REGS + 48(a0)
-    ld s3, FRAME_HOST_REGS + 56(a0)
-    ld s4, FRAME_HOST_REGS + 64(a0)
-    ld s5, FRAME_HOST_REGS + 72(a0)
-    ld s6, FRAME_HOST_REGS + 80(a0)
-    ld s7, FRAME_HOST_REGS + 88(a0)
-    ld s8, FRAME_HOST_REGS + 96(a0)
-    ld s9, FRAME_HOST_REGS + 104(a0)
-    ld s10, FRAME_HOST_REGS + 112(a0)
-    ld s11, FRAME_HOST_REGS + 120(a0)
-    ld a0, FRAME_SCAUSE(a0)
+    sd t0, FRAME_X + 248(t6)
+    csrr t2, sepc
+    csrr t1, scause
+    li t3, SCAUSE_ECALL_VS
+    bne t1, t3, .Lfault
+    /* An SBI call: sepc past the ecall (never compressed). The fault
+     * details are not read: an ecall sets stval, htval and htinst zero. */
+    addi t2, t2, 4
+    sd t2, FRAME_SEPC(t6)
+    srli t3, a7, HYPERCALL_EID_SHIFT /* the vendor range is one aligned block */
+    li t4, HYPERCALL_EID_BLOCK
+    bne t3, t4, .Ldecode
+    /* A hypercall. This is what axv_exit_make_hypercall and rv_raw in
+     * riscv64.c would store. */
+    ld t3, FRAME_EXIT(t6)
+    li t4, EXIT_KIND_HYPERCALL
+    sw t4, EXIT_KIND(t3)
+    li t4, EXIT_RAW_SOURCE_RISCV64
+    sb t4, EXIT_RAW_SOURCE(t3)
+    sd t1, EXIT_RAW_CODE(t3)
+    sd zero, EXIT_RAW_QUAL(t3)
+    sd zero, EXIT_RAW_ADDR(t3)
+    sd zero, EXIT_RAW_INSN(t3)
+    sw a6, EXIT_HYPERCALL_NR(t3)    /* nr = EID << 32 | FID (32 bits): */
+    sw a7, EXIT_HYPERCALL_NR + 4(t3) /* little-endian halves; the EID fits */
+    sd a0, EXIT_HYPERCALL_ARGS + 0(t3)
+    sd a1, EXIT_HYPERCALL_ARGS + 8(t3)
+    sd a2, EXIT_HYPERCALL_ARGS + 16(t3)
+    sd a3, EXIT_HYPERCALL_ARGS + 24(t3)
+    sd a4, EXIT_HYPERCALL_ARGS + 32(t3)
+    sd a5, EXIT_HYPERCALL_ARGS + 40(t3)
+    host_restore
+    li a0, 0                        /* AXV_OK, or NULL for axv_rv_enter */
     ret
+
+.Lfault:
+    /* The fault details, read before the host's sstatus (maybe with SIE
+     * set) lets a host interrupt overwrite them. */
+    sd t2, FRAME_SEPC(t6)
+    csrr t0, stval
+    sd t0, FRAME_STVAL(t6)
+    csrr t0, CSR_HTVAL
+    sd t0, FRAME_HTVAL(t6)
+    csrr t0, CSR_HTINST
+    sd t0, FRAME_HTINST(t6)
+.Ldecode:
+    ld t2, FRAME_ENTER_RETURNS(t6)
+    host_restore
+    mv a0, t6
+    mv a1, t1
+    bnez t2, 1f
+    tail axv_rv_run_slow            /* from axv_rv_run: as its tail call */
+1:  ret
+    .size axv_rv_exit, . - axv_rv_exit
 
 /* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
     .balign 4

@@ -99,6 +99,42 @@ BM_TEST(rv_sbi_hypercall_hsm_ipi)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
+/* The record the exit path fills in for a hypercall, on a record full of
+ * junk: every field the constructor and the raw fill would write. */
+BM_TEST(rv_hypercall_exit_record)
+{
+    struct bm_vmm *g = guest_start("hypercall");
+    struct axv_exit e;
+
+    memset(&e, 0xa5, sizeof(e));
+    BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, (UINT64_C(0x09abcdef) << 32) | 7);
+    for (int i = 0; i < 6; i++)
+        BM_CHECK_EQ(e.u.hypercall.args[i], (uint64_t)(10 + i) * UINT64_C(0x0101010101010101));
+    BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_RISCV64);
+    BM_CHECK_EQ(e.raw.code, AXV_RISCV64_EXIT_ECALL_VS);
+    BM_CHECK_EQ(e.raw.qual, 0);
+    BM_CHECK_EQ(e.raw.addr, 0);
+    BM_CHECK_EQ(e.raw.insn, 0);
+    /* The frame has the guest's registers too, and sepc past the ecall. */
+    for (uint32_t n = 1; n < 16; n++)
+        BM_CHECK_EQ(axv_riscv64_get_gpr(&g->v[0], n), n * UINT64_C(0x0101010101010101));
+    BM_CHECK_EQ(axv_riscv64_get_gpr(&g->v[0], 31), 31 * UINT64_C(0x0101010101010101));
+    uint64_t pc = axv_riscv64_get_pc(&g->v[0]);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77));
+
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, (UINT64_C(0x09ffffff) << 32) | 3);
+    BM_CHECK_EQ(e.u.hypercall.args[0], 0x42);
+    BM_CHECK(axv_riscv64_get_pc(&g->v[0]) > pc, "sepc moved on: 0x%llx after 0x%llx",
+             (unsigned long long)axv_riscv64_get_pc(&g->v[0]), (unsigned long long)pc);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x43));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
 BM_TEST(rv_wfi_halt_injected_irq_suspend_reboot)
 {
     struct bm_vmm *g = guest_start("wfi");

@@ -15,8 +15,12 @@
  * external_interrupt.
  *
  * Interrupt injection is paravirtual: an injected vector raises VSEIP
- * (hvip); the guest's handler calls the IRQ_ACK SBI function and gets the
+ * (hvip, set at the next entry, and set afresh for the vCPU loaded on a
+ * hart); the guest's handler calls the IRQ_ACK SBI function and gets the
  * vector in a1. The VS timer is the guest's own stimecmp (Sstc).
+ *
+ * The round trip VMMs see most, a hypercall, is filled in by the exit path
+ * in assembly; every other exit is decoded in C, off that path.
  *
  * State switching: all GPRs, sepc and the guest's sstatus/hstatus bits on
  * every exit (assembly); the VS CSRs and, when the hart has F/D (sstatus.FS
