@@ -132,12 +132,14 @@ static enum axv_err a64_hardware_disable(struct axv_percpu *pc)
 {
     struct axv_a64_cpu *c = pc->arch;
 
+    /* First, while FP is still untrapped: the loaded vCPU keeps its EL1 and
+     * FP state, and its next entry (after an enable) loads it again. */
+    a64_unload(c);
     axv_aarch64_write_hcr_el2(c->saved_hcr);
     axv_aarch64_write_cptr_el2(c->saved_cptr);
     axv_aarch64_write_vttbr_el2(0);
     axv_aarch64_write_vbar_el2(c->saved_vbar);
     __asm__ volatile("isb");
-    a64_unload(c);
     return AXV_OK;
 }
 
@@ -579,17 +581,19 @@ static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_f
 enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e)
 {
     uint64_t esr = axv_aarch64_read_esr_el2();
-    uint64_t nr = f->x[0];
+    uint64_t nr;
 
     /* exits.yaml routes hvc64 to ROUTE_HVC (test_backend checks). */
     if (__builtin_expect(GET(ESR_EL2, EC, esr) == AXV_AARCH64_EXIT_HVC64, 1)) {
         /* Two tests, the likelier first (vendor hypercalls sit above PSCI):
          * 4 instructions for it. The empty asm keeps GCC from merging them
          * into one range test, which costs 7 whichever side the id is on. */
+        nr = f->x[0];
         if (__builtin_expect(nr > AXV_A64_CALL_ID_MAX, 1))
             goto hypercall;
-        __asm__("" : "+r"(nr));
-        if (nr < AXV_A64_CALL_ID_MIN)
+        uint64_t min = AXV_A64_CALL_ID_MIN;
+        __asm__("" : "+r"(min));
+        if (nr < min)
             goto hypercall;
     }
     return a64_exit_sync_slow(f, e, esr);
