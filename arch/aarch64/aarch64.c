@@ -646,9 +646,7 @@ static enum axv_err a64_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value
 
 static enum axv_err a64_set_return_value(struct axv_vcpu *v, uint64_t value)
 {
-    uint64_t *x0 = &a64_of(v)->frame.x[0];
-
-    *x0 = value;
+    a64_of(v)->frame.x[0] = value;
     return AXV_OK;
 }
 
