@@ -8,6 +8,7 @@
 
 #include "axv/aarch64.h"
 #include "axv/backend.h"
+#include "a64_calls_span.h"
 #include "context.h"
 
 #define R(reg, field) AXV_AARCH64_##reg##_##field
@@ -18,6 +19,12 @@ _Static_assert(offsetof(struct axv_a64_frame, sp_el0) == offsetof(struct axv_a64
                "switch.S loads x30 and sp_el0 with one ldp");
 _Static_assert(offsetof(struct axv_a64_frame, spsr) == offsetof(struct axv_a64_frame, elr) + 8,
                "switch.S loads elr and spsr with one ldp");
+_Static_assert(offsetof(struct axv_a64_frame, exit) == offsetof(struct axv_a64_frame, host_sp) + 8,
+               "switch.S stores and loads host_sp and exit with one stp/ldp");
+_Static_assert(offsetof(struct axv_a64_frame, elr) % 16 == 0 && offsetof(struct axv_a64_frame, host_sp) % 16 == 0 &&
+                   offsetof(struct axv_a64_frame, host_regs) % 16 == 0,
+               "the frame's register pairs are 16-byte aligned (EL2 data accesses are to Device memory)");
+_Static_assert(sizeof(struct axv_a64_frame) <= 504, "switch.S reaches every frame field with an ldp/stp offset");
 
 /* EL1 (and EL0 thread) state switched when another vCPU is loaded. */
 struct axv_a64_el1 {
@@ -27,8 +34,14 @@ struct axv_a64_el1 {
     uint64_t fp[66];
 };
 
+/* Bits of axv_a64_vcpu.work: why the next entry cannot go straight in. */
+#define A64_WORK_LOAD 1u /* EL1 state and stage 2 are not (or may not be) in this CPU's registers */
+#define A64_WORK_IRQ 2u  /* the pending set changed: HCR_EL2.VI (frame.hcr) must be recomputed */
+
 struct axv_a64_vcpu {
-    struct axv_a64_frame frame;  /* first: the world switch's hot data */
+    struct axv_a64_frame frame;  /* first (page aligned): the world switch's hot data, SP while in the guest */
+    uint32_t work;               /* A64_WORK_*: zero on the hot path, so an entry tests one word */
+    struct axv_vcpu *v;          /* back from the frame the exit handlers get */
     uint64_t vttbr;
     uint64_t vtcr;
     uint64_t vmpidr;
@@ -61,6 +74,8 @@ void __attribute__((weak)) axv_aarch64_host_exception(uint64_t esr, uint64_t elr
 {
     (void)esr, (void)elr, (void)far;
 }
+
+static void a64_unload(struct axv_a64_cpu *c);
 
 static struct axv_a64_vcpu *a64_of(const struct axv_vcpu *v)
 {
@@ -117,12 +132,14 @@ static enum axv_err a64_hardware_disable(struct axv_percpu *pc)
 {
     struct axv_a64_cpu *c = pc->arch;
 
+    /* First, while FP is still untrapped: the loaded vCPU keeps its EL1 and
+     * FP state, and its next entry (after an enable) loads it again. */
+    a64_unload(c);
     axv_aarch64_write_hcr_el2(c->saved_hcr);
     axv_aarch64_write_cptr_el2(c->saved_cptr);
     axv_aarch64_write_vttbr_el2(0);
     axv_aarch64_write_vbar_el2(c->saved_vbar);
     __asm__ volatile("isb");
-    c->loaded = NULL;
     return AXV_OK;
 }
 
@@ -189,25 +206,33 @@ static void a64_el1_load(const struct axv_a64_el1 *s)
     axv_a64_fp_restore(s->fp);
 }
 
-/* Makes vCPU a the one whose EL1 state and stage-2 are in the hardware. */
-static void a64_switch_to(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
+/* Saves the loaded vCPU's EL1 state, if any, and leaves none loaded; its
+ * next entry reloads it (A64_WORK_LOAD). */
+static void a64_unload(struct axv_a64_cpu *c)
 {
-    if (c->loaded)
-        a64_el1_save(&c->loaded->el1);
-    a64_el1_load(&a->el1);
-    axv_aarch64_write_vtcr_el2(a->vtcr);
-    axv_aarch64_write_vttbr_el2(a->vttbr);
-    axv_aarch64_write_vmpidr_el2(a->vmpidr);
-    axv_aarch64_write_vpidr_el2(GET(MIDR_EL1, MIDR, axv_aarch64_read_midr_el1()));
-    __asm__ volatile("isb");
-    c->loaded = a;
+    struct axv_a64_vcpu *old = c->loaded;
+
+    if (old) {
+        a64_el1_save(&old->el1);
+        __atomic_fetch_or(&old->work, A64_WORK_LOAD, __ATOMIC_RELAXED);
+        c->loaded = NULL;
+    }
 }
 
-/* Inline: every entry checks, and almost always finds the vCPU loaded. */
-static inline void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
+/* Makes vCPU a the one whose EL1 state and stage-2 are in the hardware. */
+static void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
 {
-    if (c->loaded != a)
-        a64_switch_to(c, a);
+    if (c->loaded != a) {
+        a64_unload(c);
+        a64_el1_load(&a->el1);
+        axv_aarch64_write_vtcr_el2(a->vtcr);
+        axv_aarch64_write_vttbr_el2(a->vttbr);
+        axv_aarch64_write_vmpidr_el2(a->vmpidr);
+        axv_aarch64_write_vpidr_el2(GET(MIDR_EL1, MIDR, axv_aarch64_read_midr_el1()));
+        __asm__ volatile("isb");
+        c->loaded = a;
+    }
+    __atomic_fetch_and(&a->work, ~A64_WORK_LOAD, __ATOMIC_RELAXED);
 }
 
 static struct axv_a64_cpu *a64_cpu(const struct axv_vcpu *v)
@@ -230,6 +255,9 @@ static enum axv_err a64_create(struct axv_vcpu *v, const void *config)
                                                R(VMPIDR_EL2, AFF2_MASK) | R(VMPIDR_EL2, AFF3_MASK)));
     a->frame.spsr = A64_SPSR_EL1H_MASKED;
     a->hcr_base = A64_HCR_GUEST;
+    a->frame.hcr = A64_HCR_GUEST;
+    a->work = A64_WORK_LOAD; /* not bound anywhere yet */
+    a->v = v;
     /* EL1 after reset: MMU and caches off, FP usable at EL1. */
     a->el1.sctlr = 0x30d00800u; /* the architectural RES1 bits of SCTLR_EL1 */
     a->el1.cpacr = 3u << 20;    /* FPEN */
@@ -274,6 +302,7 @@ static enum axv_err a64_setup(struct axv_vcpu *v, const void *config)
     if (cfg) {
         a->frame.x[0] = cfg->x0;
         a->hcr_base |= cfg->hcr_extra;
+        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_RELAXED); /* recomputes frame.hcr */
     }
     return AXV_OK;
 }
@@ -300,10 +329,9 @@ static enum axv_err a64_unbind(struct axv_vcpu *v)
     struct axv_a64_cpu *c = a64_cpu(v);
     struct axv_a64_vcpu *a = a64_of(v);
 
-    if (c && c->loaded == a) {
-        a64_el1_save(&a->el1);
-        c->loaded = NULL;
-    }
+    if (c && c->loaded == a)
+        a64_unload(c);
+    __atomic_fetch_or(&a->work, A64_WORK_LOAD, __ATOMIC_RELAXED);
     return AXV_OK;
 }
 
@@ -346,6 +374,8 @@ static bool a64_answer(struct axv_a64_vcpu *a, const struct axv_aarch64_call_inf
     case AXV_AARCH64_CALL_IRQ_ACK:
         int vector = axv_irq_pending_take(&a->pending);
         x[0] = vector < 0 ? AXV_AARCH64_PSCI_NOT_SUPPORTED : (uint64_t)vector;
+        /* The virtual IRQ line drops at the next entry if that was the last. */
+        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_RELAXED);
         return true;
     default:
         x[0] = AXV_AARCH64_PSCI_NOT_SUPPORTED;
@@ -425,9 +455,8 @@ static void a64_dabt(struct axv_a64_vcpu *a, uint64_t iss, struct axv_exit *e)
 }
 
 /* One exit's decode; false when handled here and the guest should re-enter. */
-static bool a64_decode_sync(struct axv_a64_vcpu *a, struct axv_exit *e)
+static bool a64_decode_sync(struct axv_a64_vcpu *a, struct axv_exit *e, uint64_t esr)
 {
-    uint64_t esr = axv_aarch64_read_esr_el2();
     uint64_t ec = GET(ESR_EL2, EC, esr);
     uint64_t iss = GET(ESR_EL2, ISS, esr);
     uint64_t pc = a->frame.elr;
@@ -467,37 +496,145 @@ static bool a64_decode_sync(struct axv_a64_vcpu *a, struct axv_exit *e)
         axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, esr);
         break;
     }
+    /* FAR_EL2 holds an address only for aborts and PC alignment faults (it is
+     * UNKNOWN otherwise); HPFAR_EL2 only for stage-2 aborts. */
     bool abort = ec == AXV_AARCH64_EXIT_DABT_LOW || ec == AXV_AARCH64_EXIT_IABT_LOW;
-    a64_raw(e, esr, axv_aarch64_read_far_el2(), abort ? a64_fault_ipa() : 0, pc);
+    uint64_t far = abort || ec == AXV_AARCH64_EXIT_PC_ALIGN ? axv_aarch64_read_far_el2() : 0;
+    a64_raw(e, esr, far, abort ? a64_fault_ipa() : 0, pc);
     return deliver;
 }
 
+static struct axv_a64_vcpu *a64_of_frame(struct axv_a64_frame *f)
+{
+    _Static_assert(offsetof(struct axv_a64_vcpu, frame) == 0, "the frame is the vCPU's first member");
+    return (struct axv_a64_vcpu *)(void *)f;
+}
+
+/* Whatever A64_WORK_* asks before an entry: load the EL1 state, recompute
+ * HCR_EL2.VI. Off the hot path (work is 0 almost always). */
+static enum axv_err a64_prepare(struct axv_a64_vcpu *a)
+{
+    /* Clear the bits before reading the pending set (a full barrier between):
+     * an injection whose bit this read misses sets A64_WORK_IRQ after the
+     * exchange, so the next entry comes here again. */
+    uint32_t work = __atomic_exchange_n(&a->work, 0, __ATOMIC_SEQ_CST);
+
+    if (work & A64_WORK_LOAD) {
+        struct axv_a64_cpu *c = a64_cpu(a->v);
+        if (!c) {
+            __atomic_fetch_or(&a->work, work, __ATOMIC_RELAXED);
+            return AXV_ERR_BAD_STATE; /* not bound */
+        }
+        a64_load(c, a); /* another vCPU ran here since, or the first entry */
+    }
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    bool irq = axv_irq_pending_any(&a->pending);
+    a->frame.hcr = a->hcr_base | (irq ? R(HCR_EL2, VI_MASK) : 0);
+    return AXV_OK;
+}
+
+/* A synchronous exit the hot path did not take. Returns to axv_a64_run's
+ * caller, or resumes the guest when the exit was answered here. */
+static __attribute__((noinline, cold)) enum axv_err a64_exit_sync_slow(struct axv_a64_frame *f, struct axv_exit *e,
+                                                                       uint64_t esr)
+{
+    struct axv_a64_vcpu *a = a64_of_frame(f);
+
+    if (a64_decode_sync(a, e, esr))
+        return AXV_OK;
+    if (__atomic_load_n(&a->work, __ATOMIC_RELAXED)) {
+        enum axv_err err = a64_prepare(a);
+        if (err)
+            return err;
+    }
+    axv_a64_resume(f);
+}
+
+/* A hypercall exit: x0 = nr, x1..x6 = arguments. Written out rather than
+ * through axv_exit_make_hypercall, whose copy loop GCC keeps as a loop
+ * (and a memcpy here would be a call): this is four ldp and four stp. */
+static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_frame *f, uint64_t esr)
+{
+    /* All loads before any store: e might alias the frame as far as the
+     * compiler knows, and interleaving would defeat the ldp/stp pairing. */
+    uint64_t nr = f->x[0], a0 = f->x[1], a1 = f->x[2], a2 = f->x[3], a3 = f->x[4], a4 = f->x[5], a5 = f->x[6];
+    uint64_t pc = f->elr;
+    uint64_t *args = e->u.hypercall.args;
+
+    _Static_assert(sizeof(e->u.hypercall.args) == 6 * sizeof(f->x[0]), "a hypercall exit has x1..x6");
+    e->kind = AXV_EXIT_HYPERCALL;
+    e->u.hypercall.nr = nr;
+    args[0] = a0, args[1] = a1, args[2] = a2, args[3] = a3, args[4] = a4, args[5] = a5;
+    a64_raw(e, esr, 0, 0, pc); /* FAR_EL2 is UNKNOWN after an HVC */
+}
+
+/*
+ * Entered from the synchronous guest-exit vector with the caller of
+ * axv_a64_run's registers and stack back in place; returns to that caller.
+ * The hot path is a hypercall: HVC (EC compared first) with an id outside
+ * the span of calls.yaml's ids (a64_calls_span.h, derived from the
+ * generated table by the build) cannot be a PSCI or answered call, so it
+ * needs no table lookup; the exit is filled from the frame. A leaf, so no
+ * stack frame. Everything else, ids inside the span included, goes the
+ * full way.
+ */
+enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e)
+{
+    uint64_t esr = axv_aarch64_read_esr_el2();
+    uint64_t nr;
+
+    /* exits.yaml routes hvc64 to ROUTE_HVC (test_backend checks). */
+    if (__builtin_expect(GET(ESR_EL2, EC, esr) == AXV_AARCH64_EXIT_HVC64, 1)) {
+        /* Two tests, the likelier first (vendor hypercalls sit above PSCI):
+         * 4 instructions for it. The empty asm keeps GCC from merging them
+         * into one range test, which costs 7 whichever side the id is on. */
+        nr = f->x[0];
+        if (__builtin_expect(nr > AXV_A64_CALL_ID_MAX, 1))
+            goto hypercall;
+        uint64_t min = AXV_A64_CALL_ID_MIN;
+        __asm__("" : "+r"(min));
+        if (nr < min)
+            goto hypercall;
+    }
+    return a64_exit_sync_slow(f, e, esr);
+hypercall:
+    a64_make_hypercall(e, f, esr);
+    return AXV_OK;
+}
+
+/* Entered from the IRQ, FIQ and SError guest-exit vectors, like axv_a64_exit_sync. */
+enum axv_err axv_a64_exit_async(struct axv_a64_frame *f, struct axv_exit *e, enum axv_a64_reason why)
+{
+    const struct axv_hal *hal = a64_of_frame(f)->v->hal;
+
+    if (why == AXV_A64_IRQ || why == AXV_A64_FIQ) {
+        uint64_t n = hal->irq_fetch ? hal->irq_fetch(hal->ctx) : 0;
+        axv_exit_make_external_interrupt(e, n);
+    } else {
+        axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, axv_aarch64_read_esr_el2());
+    }
+    a64_raw(e, axv_aarch64_read_esr_el2(), 0, 0, f->elr);
+    return AXV_OK;
+}
+
+static __attribute__((noinline, cold)) enum axv_err a64_run_slow(struct axv_a64_vcpu *a, struct axv_exit *e)
+{
+    enum axv_err err = a64_prepare(a);
+
+    return err ? err : axv_a64_run(&a->frame, e);
+}
+
+/* One word tested, then straight into the world switch: the exit handlers
+ * return to our caller, so no frame of ours is live across the guest. */
 static enum axv_err a64_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_a64_vcpu *a = a64_of(v);
-    struct axv_a64_cpu *c = a64_cpu(v);
 
-    if (!c)
-        return AXV_ERR_BAD_STATE;
-    a64_load(c, a); /* another vCPU may have run here since */
-    for (;;) {
-        bool irq = axv_irq_pending_any(&a->pending);
-        a->frame.hcr = a->hcr_base | (irq ? R(HCR_EL2, VI_MASK) : 0);
-        enum axv_a64_reason why = axv_a64_enter(&a->frame);
-        if (why == AXV_A64_SYNC) {
-            if (a64_decode_sync(a, e))
-                return AXV_OK;
-            continue;
-        }
-        if (why == AXV_A64_IRQ || why == AXV_A64_FIQ) {
-            uint64_t n = v->hal->irq_fetch ? v->hal->irq_fetch(v->hal->ctx) : 0;
-            axv_exit_make_external_interrupt(e, n);
-        } else {
-            axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNKNOWN_TRAP, axv_aarch64_read_esr_el2());
-        }
-        a64_raw(e, axv_aarch64_read_esr_el2(), 0, 0, a->frame.elr);
-        return AXV_OK;
-    }
+    /* A volatile read, as READ_ONCE: GCC turns a relaxed __atomic_load_n
+     * into an add and an ldr here. Other CPUs only ever set bits. */
+    if (__builtin_expect(*(volatile uint32_t *)&a->work != 0, 0))
+        return a64_run_slow(a, e);
+    return axv_a64_run(&a->frame, e);
 }
 
 static enum axv_err a64_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
@@ -515,7 +652,15 @@ static enum axv_err a64_set_return_value(struct axv_vcpu *v, uint64_t value)
 
 static enum axv_err a64_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
 {
-    return (enum axv_err)axv_irq_pending_set(&a64_of(v)->pending, vector);
+    struct axv_a64_vcpu *a = a64_of(v);
+    int err = axv_irq_pending_set(&a->pending, vector);
+
+    if (!err) {
+        /* After the bit (see a64_prepare): the next entry raises HCR_EL2.VI. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_SEQ_CST);
+    }
+    return (enum axv_err)err;
 }
 
 static enum axv_err a64_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)

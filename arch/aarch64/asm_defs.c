@@ -17,5 +17,7 @@ void axv_a64_asm_defs(void)
     DEFINE(FRAME_SPSR, offsetof(struct axv_a64_frame, spsr));
     DEFINE(FRAME_HCR, offsetof(struct axv_a64_frame, hcr));
     DEFINE(FRAME_HOST_SP, offsetof(struct axv_a64_frame, host_sp));
+    DEFINE(FRAME_EXIT, offsetof(struct axv_a64_frame, exit));
     DEFINE(FRAME_HOST_REGS, offsetof(struct axv_a64_frame, host_regs));
+    DEFINE(FRAME_SIZE, sizeof(struct axv_a64_frame));
 }

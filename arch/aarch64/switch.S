@@ -1,40 +1,47 @@
 /*
- * The EL2 world switch. axv_a64_enter saves the host's callee-saved
- * registers and stack pointer in the frame, loads the guest's registers and
- * ERETs; the lower-EL vectors save the guest's registers back into the frame
- * (found through TPIDR_EL2), restore the host and return from
- * axv_a64_enter with the reason. Offsets come from asm_defs.h, generated
- * from struct axv_a64_frame.
+ * The EL2 world switch. axv_a64_run saves its caller's callee-saved
+ * registers, stack pointer and exit pointer in the frame, points SP_EL2 at
+ * the frame, loads the guest's registers and ERETs. The lower-EL vectors
+ * store the guest's registers through SP (no scratch register, no stack
+ * push), restore the caller's registers and stack and branch to the C exit
+ * handler, which returns straight to axv_a64_run's caller. Offsets come
+ * from asm_defs.h, generated from struct axv_a64_frame.
+ *
+ * Between "mov sp, x0" and the guest exit SP_EL2 is the frame: nothing may
+ * be pushed there. Only a host bug (an EL2 exception in these few
+ * instructions) could, and that stops the CPU anyway.
  */
 #include "asm_defs.h"
 
     .text
     .balign 4
-    .global axv_a64_enter
-    .type axv_a64_enter, %function
-axv_a64_enter:
-    /* host callee-saved registers and sp */
+    .global axv_a64_run
+    .type axv_a64_run, %function
+axv_a64_run:
+    /* x0 = frame, x1 = exit */
     stp x19, x20, [x0, #FRAME_HOST_REGS + 0]
     stp x21, x22, [x0, #FRAME_HOST_REGS + 16]
     stp x23, x24, [x0, #FRAME_HOST_REGS + 32]
     stp x25, x26, [x0, #FRAME_HOST_REGS + 48]
     stp x27, x28, [x0, #FRAME_HOST_REGS + 64]
     stp x29, x30, [x0, #FRAME_HOST_REGS + 80]
-    mov x1, sp
-    str x1, [x0, #FRAME_HOST_SP]
-    msr tpidr_el2, x0
-
-    /* guest state the exception return uses */
+    mov x2, sp
+    stp x2, x1, [x0, #FRAME_HOST_SP]    /* host_sp, exit */
+    .global axv_a64_resume
+    .type axv_a64_resume, %function
+axv_a64_resume:
+    /* x0 = frame; the host state is already in it */
+    mov sp, x0
     ldp x1, x2, [x0, #FRAME_ELR]        /* elr, spsr */
-    ldp x3, x4, [x0, #FRAME_SP_EL0 - 8] /* x30, sp_el0 */
-    ldr x5, [x0, #FRAME_HCR]
+    ldr x3, [x0, #FRAME_HCR]
     msr elr_el2, x1
     msr spsr_el2, x2
-    msr sp_el0, x4
-    msr hcr_el2, x5
-    isb
-
-    /* guest GPRs; x0 last */
+    /* No ISB: the ERET below is a context synchronization event (the host
+     * keeps SCTLR_EL2.EOS set where FEAT_ExS exists), so the guest runs
+     * with this HCR_EL2. */
+    msr hcr_el2, x3
+    ldp x30, x1, [x0, #FRAME_X0 + 240]  /* x30, sp_el0 */
+    msr sp_el0, x1
     ldp x2, x3, [x0, #FRAME_X0 + 16]
     ldp x4, x5, [x0, #FRAME_X0 + 32]
     ldp x6, x7, [x0, #FRAME_X0 + 48]
@@ -49,52 +56,61 @@ axv_a64_enter:
     ldp x24, x25, [x0, #FRAME_X0 + 192]
     ldp x26, x27, [x0, #FRAME_X0 + 208]
     ldp x28, x29, [x0, #FRAME_X0 + 224]
-    mov x30, x3
     ldp x0, x1, [x0, #FRAME_X0 + 0]
     eret
-    .size axv_a64_enter, . - axv_a64_enter
+    .size axv_a64_run, . - axv_a64_run
 
-/* Guest exit: save x0..x30, ELR, SPSR, SP_EL0; restore the host; return reason. */
-.macro GUEST_EXIT reason
-    stp x0, x1, [sp, #-16]!
-    mrs x0, tpidr_el2
-    stp x2, x3, [x0, #FRAME_X0 + 16]
-    stp x4, x5, [x0, #FRAME_X0 + 32]
-    stp x6, x7, [x0, #FRAME_X0 + 48]
-    stp x8, x9, [x0, #FRAME_X0 + 64]
-    stp x10, x11, [x0, #FRAME_X0 + 80]
-    stp x12, x13, [x0, #FRAME_X0 + 96]
-    stp x14, x15, [x0, #FRAME_X0 + 112]
-    stp x16, x17, [x0, #FRAME_X0 + 128]
-    stp x18, x19, [x0, #FRAME_X0 + 144]
-    stp x20, x21, [x0, #FRAME_X0 + 160]
-    stp x22, x23, [x0, #FRAME_X0 + 176]
-    stp x24, x25, [x0, #FRAME_X0 + 192]
-    stp x26, x27, [x0, #FRAME_X0 + 208]
-    stp x28, x29, [x0, #FRAME_X0 + 224]
+/* Guest exit, SP = frame: save x0..x30, SP_EL0, ELR, SPSR. 20 instructions. */
+.macro SAVE_GUEST
+    stp x0, x1, [sp, #FRAME_X0 + 0]
+    stp x2, x3, [sp, #FRAME_X0 + 16]
+    stp x4, x5, [sp, #FRAME_X0 + 32]
+    stp x6, x7, [sp, #FRAME_X0 + 48]
+    stp x8, x9, [sp, #FRAME_X0 + 64]
+    stp x10, x11, [sp, #FRAME_X0 + 80]
+    stp x12, x13, [sp, #FRAME_X0 + 96]
+    stp x14, x15, [sp, #FRAME_X0 + 112]
+    stp x16, x17, [sp, #FRAME_X0 + 128]
+    stp x18, x19, [sp, #FRAME_X0 + 144]
+    stp x20, x21, [sp, #FRAME_X0 + 160]
+    stp x22, x23, [sp, #FRAME_X0 + 176]
+    stp x24, x25, [sp, #FRAME_X0 + 192]
+    stp x26, x27, [sp, #FRAME_X0 + 208]
+    stp x28, x29, [sp, #FRAME_X0 + 224]
     mrs x1, sp_el0
-    stp x30, x1, [x0, #FRAME_X0 + 240]
-    ldp x2, x3, [sp], #16
-    stp x2, x3, [x0, #FRAME_X0 + 0]
+    stp x30, x1, [sp, #FRAME_X0 + 240]
     mrs x1, elr_el2
     mrs x2, spsr_el2
-    stp x1, x2, [x0, #FRAME_ELR]
-    mov x1, #\reason
-    b axv_a64_exit_to_host
+    stp x1, x2, [sp, #FRAME_ELR]
 .endm
 
-    .balign 4
-axv_a64_exit_to_host:
-    ldr x2, [x0, #FRAME_HOST_SP]
-    mov sp, x2
+/* Back to axv_a64_run's caller: x0 = frame, x1 = exit, x2 = scratch. 10 instructions. */
+.macro RESTORE_HOST
+    mov x0, sp
     ldp x19, x20, [x0, #FRAME_HOST_REGS + 0]
     ldp x21, x22, [x0, #FRAME_HOST_REGS + 16]
     ldp x23, x24, [x0, #FRAME_HOST_REGS + 32]
     ldp x25, x26, [x0, #FRAME_HOST_REGS + 48]
     ldp x27, x28, [x0, #FRAME_HOST_REGS + 64]
     ldp x29, x30, [x0, #FRAME_HOST_REGS + 80]
-    mov x0, x1
-    ret
+    ldp x2, x1, [x0, #FRAME_HOST_SP]    /* host_sp, exit */
+    mov sp, x2
+.endm
+
+/* Each fits its 32-instruction vector slot, so the hot (synchronous) exit
+ * takes no extra branch. */
+.macro GUEST_SYNC
+    SAVE_GUEST
+    RESTORE_HOST
+    b axv_a64_exit_sync
+.endm
+
+.macro GUEST_ASYNC reason
+    SAVE_GUEST
+    RESTORE_HOST
+    mov x2, #\reason
+    b axv_a64_exit_async
+.endm
 
 /* An exception at EL2 itself: a host bug. Report it and stay put. */
 .macro HOST_FAULT
@@ -106,45 +122,37 @@ axv_a64_exit_to_host:
     b 1b
 .endm
 
+/* .org, not .balign: an entry that outgrows its 128 bytes is an assembler
+ * error instead of silently moving the entries after it. */
+.macro VENTRY n, body:vararg
+    .org axv_a64_vectors + \n * 128
+    \body
+.endm
+
     .balign 2048
     .global axv_a64_vectors
 axv_a64_vectors:
-    /* current EL with SP_EL0 */
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
-    /* current EL with SP_ELx */
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
-    .balign 128
-    HOST_FAULT
+    /* current EL with SP_EL0, then with SP_ELx */
+    VENTRY 0, HOST_FAULT
+    VENTRY 1, HOST_FAULT
+    VENTRY 2, HOST_FAULT
+    VENTRY 3, HOST_FAULT
+    VENTRY 4, HOST_FAULT
+    VENTRY 5, HOST_FAULT
+    VENTRY 6, HOST_FAULT
+    VENTRY 7, HOST_FAULT
     /* lower EL, AArch64 */
-    .balign 128
-    GUEST_EXIT 0
-    .balign 128
-    GUEST_EXIT 1
-    .balign 128
-    GUEST_EXIT 2
-    .balign 128
-    GUEST_EXIT 3
+    VENTRY 8, GUEST_SYNC
+    VENTRY 9, GUEST_ASYNC 1
+    VENTRY 10, GUEST_ASYNC 2
+    VENTRY 11, GUEST_ASYNC 3
     /* lower EL, AArch32 (never enabled: HCR_EL2.RW = 1); decoded from ESR */
-    .balign 128
-    GUEST_EXIT 0
-    .balign 128
-    GUEST_EXIT 1
-    .balign 128
-    GUEST_EXIT 2
-    .balign 128
-    GUEST_EXIT 3
+    VENTRY 12, GUEST_SYNC
+    VENTRY 13, GUEST_ASYNC 1
+    VENTRY 14, GUEST_ASYNC 2
+    VENTRY 15, GUEST_ASYNC 3
+    .org axv_a64_vectors + 16 * 128
+    .size axv_a64_vectors, . - axv_a64_vectors
 
 /* FP/SIMD state: q0..q31 then fpsr, fpcr (66 words). */
     .text

@@ -3,6 +3,7 @@
  * run through the public axvcpu API; each guest checks the answers it gets
  * and the host checks the exits it sees.
  */
+#include "a64_calls_span.h"
 #include "axv/aarch64.h"
 #include "bm.h"
 #include "bm_test.h"
@@ -197,5 +198,33 @@ BM_TEST(a64_fp_state_is_per_vcpu)
     e = bm_vmm_run(g, 1);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
     e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+/* The hypercall fast path's assumptions about the spec: hvc64 is the HVC
+ * route, and a64_calls_span.h is the exact span of the call table. Then a
+ * guest that makes 20000 answered calls (each re-entered from the exit
+ * handler), hypercalls around and inside that span, and one that checks
+ * every register but x0, and SP_EL0, across a hypercall. */
+BM_TEST(a64_calls_fast_path_and_answered_calls)
+{
+    BM_CHECK_EQ(axv_aarch64_exit_route(AXV_AARCH64_EXIT_HVC64), AXV_AARCH64_ROUTE_HVC);
+    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MIN) != NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MAX) != NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MIN - 1) == NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MAX + 1) == NULL);
+
+    struct bm_vmm *g = guest_start("calls", 0);
+    static const uint64_t want[] = {0x83ffffffu, 0xc6000011u, 0x84000001u, 0x1c6000020u, 0xc6000020u};
+    for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        struct axv_exit e = bm_vmm_run_until_event(g, 0);
+        BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+        BM_CHECK_EQ(e.u.hypercall.nr, want[i]);
+        BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_AARCH64);
+        BM_CHECK_EQ(AXV_AARCH64_FIELD_GET(ESR_EL2, EC, e.raw.code), AXV_AARCH64_EXIT_HVC64);
+        BM_CHECK_EQ(e.raw.insn, axv_aarch64_get_pc(&g->v[0]));
+        BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], e.u.hypercall.nr + 1));
+    }
+    struct axv_exit e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
