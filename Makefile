@@ -15,7 +15,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # ------------------------------------------------------------------ generation
-GEN_INPUTS := $(wildcard spec/*.yaml spec/schema/*.json gen/axvgen/*.py templates/*.j2)
+GEN_INPUTS := $(wildcard spec/*.yaml spec/arch/*/*.yaml spec/schema/*.json gen/axvgen/*.py templates/*.j2)
 GEN_STAMP := $(GEN)/.stamp
 GEN_SRCS := $(GEN)/src/errors.c $(GEN)/src/vcpu_sm.c $(GEN)/src/exits.c $(GEN)/src/trace_points.c
 GEN_TESTS := $(GEN)/tests/test_transitions.c $(GEN)/tests/test_exits.c

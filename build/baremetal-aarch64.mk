@@ -9,7 +9,6 @@
 #   out/baremetal/aarch64/host-bench.elf              the harness and tests built with -DBM_BENCH
 #   out/baremetal/aarch64/guests/NAME.bin             tests/guests/aarch64/NAME.S
 #   out/baremetal/aarch64/include/asm_defs.h          from arch/aarch64/asm_defs.c
-#   out/baremetal/aarch64/include/a64_calls_span.h    the span of calls.yaml's ids (generated table)
 #
 #   make baremetal-aarch64        build host.elf
 #   make check-aarch64            build and run it (tests/baremetal/run.sh aarch64)
@@ -43,7 +42,6 @@ BM_A64_LDFLAGS := -nostdlib -nostartfiles -static -no-pie -Wl,--build-id=none -W
 # compiled with -S (into asm_defs.h for the backend's assembly).
 BM_A64_ASM_DEFS := $(wildcard arch/aarch64/asm_defs.c)
 BM_A64_ASM_DEFS_H := $(if $(BM_A64_ASM_DEFS),$(BM_A64_OUT)/include/asm_defs.h)
-BM_A64_CALLS_SPAN_H := $(BM_A64_OUT)/include/a64_calls_span.h
 BM_A64_GEN_ARCH := $(call gen_arch,exits,aarch64) $(call gen_arch,calls,aarch64) \
                    $(call gen_arch,sysregs,aarch64)
 BM_A64_LIB_SRCS := $(wildcard runtime/*.c) $(GEN_SRCS) $(BM_A64_GEN_ARCH) \
@@ -64,24 +62,20 @@ BM_A64_BENCH_OBJS := $(call bm_a64_obj,$(BM_A64_LIB_SRCS)) \
                      $(patsubst %,$(BM_A64_BENCH_OBJ)/%.o,$(BM_A64_HARNESS_SRCS))
 
 $(BM_A64_GEN_ARCH): $(GEN_STAMP)
-# The Makefile's GEN_INPUTS lists only the top-level specs; the aarch64
-# tables (sysregs.yaml has no .c of its own to hang this on) must
-# regenerate too when they change.
-$(GEN_STAMP): $(wildcard spec/arch/aarch64/*.yaml)
 
 # asm_defs.h is order-only for C (a C file may include it; its .d file then
 # records the real dependency) and a prerequisite of all assembly.
-$(BM_A64_OBJ)/gen/%.c.o: $(GEN)/%.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H) $(BM_A64_CALLS_SPAN_H)
+$(BM_A64_OBJ)/gen/%.c.o: $(GEN)/%.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H)
 	@mkdir -p $(@D)
 	$(BM_A64_CC) $(BM_A64_CFLAGS) -MMD -MP -c $< -o $@
-$(BM_A64_OBJ)/%.c.o: %.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H) $(BM_A64_CALLS_SPAN_H)
+$(BM_A64_OBJ)/%.c.o: %.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H)
 	@mkdir -p $(@D)
 	$(BM_A64_CC) $(BM_A64_CFLAGS) -MMD -MP -c $< -o $@
 $(BM_A64_OBJ)/%.S.o: %.S $(GEN_STAMP) $(BM_A64_ASM_DEFS_H)
 	@mkdir -p $(@D)
 	$(BM_A64_CC) $(BM_A64_ASFLAGS) -MMD -MP -c $< -o $@
 
-$(BM_A64_BENCH_OBJ)/%.c.o: %.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H) $(BM_A64_CALLS_SPAN_H)
+$(BM_A64_BENCH_OBJ)/%.c.o: %.c $(GEN_STAMP) | $(BM_A64_ASM_DEFS_H)
 	@mkdir -p $(@D)
 	$(BM_A64_CC) $(BM_A64_CFLAGS) -DBM_BENCH -MMD -MP -c $< -o $@
 $(BM_A64_BENCH_OBJ)/%.S.o: %.S $(GEN_STAMP) $(BM_A64_ASM_DEFS_H)
@@ -98,22 +92,6 @@ $(BM_A64_OUT)/include/asm_defs.h: $(BM_A64_ASM_DEFS) $(GEN_STAMP)
 	       $(@D)/asm_defs.s; \
 	   echo "#endif"; } >$@.tmp
 	@mv $@.tmp $@
-
-# The lowest and highest id in the generated calls table, so the backend's
-# hypercall fast path can tell "not a listed call" with two compares and no
-# lookup. Taken from the generated header's AXV_AARCH64_CALL_* defines (the
-# spec's ids); rewritten only when the span changes.
-$(BM_A64_CALLS_SPAN_H): $(GEN_STAMP)
-	@mkdir -p $(@D)
-	@ids=$$(sed -n 's/^#define AXV_AARCH64_CALL_[A-Z0-9_]* AXV_AARCH64_U(\(0x[0-9a-fA-F]*\)).*/\1/p' \
-	        $(GEN)/include/axv/gen/aarch64_calls.h | xargs printf '%d\n' | sort -n); \
-	 [ -n "$$ids" ] || { echo "$@: no AXV_AARCH64_CALL_* ids in aarch64_calls.h" >&2; exit 1; }; \
-	 { echo "/* Generated from aarch64_calls.h by build/baremetal-aarch64.mk. Do not edit. */"; \
-	   echo "#ifndef AXV_A64_CALLS_SPAN_H"; echo "#define AXV_A64_CALLS_SPAN_H"; \
-	   printf '#define AXV_A64_CALL_ID_MIN 0x%xu\n' $$(echo "$$ids" | head -n1); \
-	   printf '#define AXV_A64_CALL_ID_MAX 0x%xu\n' $$(echo "$$ids" | tail -n1); \
-	   echo "#endif"; } >$@.tmp
-	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
 # ------------------------------------------------------------------ guests
 # Every tests/guests/aarch64/NAME.S is one flat image linked at 0x40000000.

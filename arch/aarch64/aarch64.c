@@ -8,7 +8,6 @@
 
 #include "axv/aarch64.h"
 #include "axv/backend.h"
-#include "a64_calls_span.h"
 #include "context.h"
 
 #define R(reg, field) AXV_AARCH64_##reg##_##field
@@ -572,9 +571,9 @@ static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_f
  * Entered from the synchronous guest-exit vector with the caller of
  * axv_a64_run's registers and stack back in place; returns to that caller.
  * The hot path is a hypercall: HVC (EC compared first) with an id outside
- * the span of calls.yaml's ids (a64_calls_span.h, derived from the
- * generated table by the build) cannot be a PSCI or answered call, so it
- * needs no table lookup; the exit is filled from the frame. A leaf, so no
+ * the span of calls.yaml's ids (the generated AXV_AARCH64_CALL_ID_MIN/MAX)
+ * cannot be a PSCI or answered call, so it needs no table lookup; the exit
+ * is filled from the frame. A leaf, so no
  * stack frame. Everything else, ids inside the span included, goes the
  * full way.
  */
@@ -589,9 +588,9 @@ enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e)
          * 4 instructions for it. The empty asm keeps GCC from merging them
          * into one range test, which costs 7 whichever side the id is on. */
         nr = f->x[0];
-        if (__builtin_expect(nr > AXV_A64_CALL_ID_MAX, 1))
+        if (__builtin_expect(nr > AXV_AARCH64_CALL_ID_MAX, 1))
             goto hypercall;
-        uint64_t min = AXV_A64_CALL_ID_MIN;
+        uint64_t min = AXV_AARCH64_CALL_ID_MIN;
         __asm__("" : "+r"(min));
         if (nr < min)
             goto hypercall;

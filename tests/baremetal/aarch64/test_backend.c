@@ -3,7 +3,6 @@
  * run through the public axvcpu API; each guest checks the answers it gets
  * and the host checks the exits it sees.
  */
-#include "a64_calls_span.h"
 #include "axv/aarch64.h"
 #include "bm.h"
 #include "bm_test.h"
@@ -202,17 +201,17 @@ BM_TEST(a64_fp_state_is_per_vcpu)
 }
 
 /* The hypercall fast path's assumptions about the spec: hvc64 is the HVC
- * route, and a64_calls_span.h is the exact span of the call table. Then a
- * guest that makes 20000 answered calls (each re-entered from the exit
+ * route, and AXV_AARCH64_CALL_ID_MIN/MAX is the exact span of the call
+ * table. Then a guest that makes 20000 answered calls (each re-entered from the exit
  * handler), hypercalls around and inside that span, and one that checks
  * every register but x0, and SP_EL0, across a hypercall. */
 BM_TEST(a64_calls_fast_path_and_answered_calls)
 {
     BM_CHECK_EQ(axv_aarch64_exit_route(AXV_AARCH64_EXIT_HVC64), AXV_AARCH64_ROUTE_HVC);
-    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MIN) != NULL);
-    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MAX) != NULL);
-    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MIN - 1) == NULL);
-    BM_CHECK(axv_aarch64_call_find(AXV_A64_CALL_ID_MAX + 1) == NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_AARCH64_CALL_ID_MIN) != NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_AARCH64_CALL_ID_MAX) != NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_AARCH64_CALL_ID_MIN - 1) == NULL);
+    BM_CHECK(axv_aarch64_call_find(AXV_AARCH64_CALL_ID_MAX + 1) == NULL);
 
     struct bm_vmm *g = guest_start("calls", 0);
     static const uint64_t want[] = {0x83ffffffu, 0xc6000011u, 0x84000001u, 0x1c6000020u, 0xc6000020u};
