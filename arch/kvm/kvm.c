@@ -513,11 +513,29 @@ static void kvm_raw(struct axv_exit *e, const struct kvm_run *run, uint64_t qual
     e->raw.insn = 0;
 }
 
-static uint64_t kvm_load(const uint8_t *p, uint32_t len)
+/* Fixed-size loads: a memcpy of variable length is a call into libc, one
+ * more cold code line on every exit. len is 1, 2, 4 or 8 (kvm_width_ok). */
+static inline uint64_t kvm_load(const uint8_t *p, uint32_t len)
 {
-    uint64_t v = 0;
-    memcpy(&v, p, len < 8 ? len : 8);
-    return v;
+    uint8_t b;
+    uint16_t h;
+    uint32_t w;
+    uint64_t d;
+
+    switch (len) {
+    case 1:
+        memcpy(&b, p, 1);
+        return b;
+    case 2:
+        memcpy(&h, p, 2);
+        return h;
+    case 4:
+        memcpy(&w, p, 4);
+        return w;
+    default:
+        memcpy(&d, p, 8);
+        return d;
+    }
 }
 
 static bool kvm_width_ok(uint32_t len)
@@ -526,7 +544,7 @@ static bool kvm_width_ok(uint32_t len)
 }
 
 /* The element of a (possibly string) port access the VMM sees next. */
-static inline __attribute__((always_inline)) void kvm_io_element(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static void kvm_io_element(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
     uint8_t *data = (uint8_t *)run + run->io.data_offset + (size_t)k->io_index * run->io.size;
@@ -570,7 +588,7 @@ static __attribute__((noinline, cold)) void kvm_doorbell(struct axv_kvm_vcpu *k,
     kvm_raw(e, k->run, AXV_KVM_DOORBELL_PORT, r->rax);
 }
 
-static inline __attribute__((always_inline)) void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static __attribute__((noinline)) void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
 
@@ -594,10 +612,10 @@ static inline __attribute__((always_inline)) void kvm_mmio(struct axv_kvm_vcpu *
     uint64_t gpa = run->mmio.phys_addr;
     uint32_t len = run->mmio.len;
 
-    if (!kvm_in_mmio(k->vm, gpa, len)) {
+    if (__builtin_expect(!kvm_in_mmio(k->vm, gpa, len), 0)) {
         axv_exit_make_nested_page_fault(e, gpa, run->mmio.is_write ? AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_WRITE
                                                                    : AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_READ);
-    } else if (!kvm_width_ok(len)) {
+    } else if (__builtin_expect(!kvm_width_ok(len), 0)) {
         axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNALIGNED_ACCESS, len);
     } else if (run->mmio.is_write) {
         axv_exit_make_mmio_write(e, gpa, (uint8_t)len, kvm_load(run->mmio.data, len));
@@ -696,7 +714,7 @@ static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
     struct kvm_run *run = k->run;
 
     /* The rest of a string or REP access: one element per exit, KVM not re-entered. */
-    if (k->io_count && k->io_index < k->io_count) {
+    if (__builtin_expect(k->io_index < k->io_count, 0)) {
         kvm_io_element(k, e);
         return AXV_OK;
     }
@@ -725,7 +743,23 @@ static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
          * table: one cold cache line less per exit. kvm_decode() routes them
          * the same way (tests/kvm runs both). */
         if (__builtin_expect(run->exit_reason == KVM_EXIT_IO, 1)) {
-            kvm_port_io(k, e);
+            /* One element on an ordinary port: strings, REP, the doorbell
+             * and bad widths go the long way through kvm_port_io(). */
+            uint32_t size = run->io.size;
+            if (__builtin_expect(run->io.count != 1 || run->io.port == AXV_KVM_DOORBELL_PORT || !kvm_width_ok(size),
+                                 0)) {
+                kvm_port_io(k, e);
+                return AXV_OK;
+            }
+            if (run->io.direction == KVM_EXIT_IO_OUT) {
+                axv_exit_make_io_write(e, run->io.port, (uint8_t)size,
+                                       kvm_load((const uint8_t *)run + run->io.data_offset, size));
+                kvm_raw(e, run, run->io.port, 1); /* as kvm_io_element: elements done */
+            } else {
+                axv_exit_make_io_read(e, run->io.port, (uint8_t)size);
+                k->read = AXV_KVM_READ_IO; /* io_index 0: the value goes to the only element */
+                kvm_raw(e, run, run->io.port, 0);
+            }
             return AXV_OK;
         }
         if (run->exit_reason == KVM_EXIT_MMIO) {
