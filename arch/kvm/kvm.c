@@ -513,29 +513,43 @@ static void kvm_raw(struct axv_exit *e, const struct kvm_run *run, uint64_t qual
     e->raw.insn = 0;
 }
 
-/* Fixed-size loads: a memcpy of variable length is a call into libc, one
- * more cold code line on every exit. len is 1, 2, 4 or 8 (kvm_width_ok). */
+/*
+ * The value of a len-byte access (1, 2, 4 or 8, see kvm_width_ok) at p, where
+ * p has 8 readable bytes: kvm_run's mmio.data[8], or the port I/O data inside
+ * the kvm_run mapping, which is pages long. One load and a mask: a memcpy of
+ * variable length is a call into libc, and a switch on len a spread of
+ * branches, each one more cold code line on every exit.
+ */
 static inline uint64_t kvm_load(const uint8_t *p, uint32_t len)
 {
-    uint8_t b;
-    uint16_t h;
-    uint32_t w;
-    uint64_t d;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return len >= 8 ? v : v & ((UINT64_C(1) << (8 * len)) - 1);
+}
 
-    switch (len) {
-    case 1:
-        memcpy(&b, p, 1);
-        return b;
-    case 2:
-        memcpy(&h, p, 2);
-        return h;
-    case 4:
-        memcpy(&w, p, 4);
-        return w;
-    default:
-        memcpy(&d, p, 8);
-        return d;
+/* Stores the len (1, 2, 4 or 8) low bytes of value at p. */
+static void kvm_store_exact(uint8_t *p, uint32_t len, uint64_t value)
+{
+    if (len == 1) {
+        uint8_t b = (uint8_t)value;
+        memcpy(p, &b, 1);
+    } else if (len == 2) {
+        uint16_t h = (uint16_t)value;
+        memcpy(p, &h, 2);
+    } else if (len == 4) {
+        uint32_t w = (uint32_t)value;
+        memcpy(p, &w, 4);
+    } else {
+        memcpy(p, &value, 8);
     }
+}
+
+/* The same for an element of a string access, which may end the page. */
+static uint64_t kvm_load_exact(const uint8_t *p, uint32_t len)
+{
+    uint64_t v = 0;
+    memcpy(&v, p, len < 8 ? len : 8);
+    return v;
 }
 
 static bool kvm_width_ok(uint32_t len)
@@ -550,7 +564,7 @@ static void kvm_io_element(struct axv_kvm_vcpu *k, struct axv_exit *e)
     uint8_t *data = (uint8_t *)run + run->io.data_offset + (size_t)k->io_index * run->io.size;
 
     if (run->io.direction == KVM_EXIT_IO_OUT) {
-        axv_exit_make_io_write(e, run->io.port, run->io.size, kvm_load(data, run->io.size));
+        axv_exit_make_io_write(e, run->io.port, run->io.size, kvm_load_exact(data, run->io.size));
         k->io_index++;
     } else {
         axv_exit_make_io_read(e, run->io.port, run->io.size);
@@ -708,7 +722,56 @@ static __attribute__((noinline)) bool kvm_decode(struct axv_kvm_vcpu *k, struct 
     return true;
 }
 
-static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
+/* One KVM_RUN. Returns its result; the immediate_exit a kick may have set is
+ * consumed so the next entry runs. */
+static inline int kvm_enter(struct axv_kvm_vcpu *k)
+{
+    /* Reset before entering: these lines are cold once KVM returns. */
+    k->io_index = k->io_count = 0;
+    k->regs_cached = false;
+    int rc = ioctl(k->fd, KVM_RUN, 0);
+    if (__builtin_expect(__atomic_load_n(&k->run->immediate_exit, __ATOMIC_ACQUIRE), 0))
+        __atomic_store_n(&k->run->immediate_exit, 0, __ATOMIC_RELEASE);
+    return rc;
+}
+
+/* KVM_RUN failed: a kick from another thread (EINTR, or EAGAIN from
+ * immediate_exit) gives the VMM a chance to poll; anything else is an error. */
+static __attribute__((noinline, cold)) enum axv_err kvm_run_failed(struct axv_exit *e)
+{
+    if (errno != EINTR && errno != EAGAIN)
+        return AXV_ERR_IO;
+    axv_exit_make_nothing(e);
+    e->raw.source = AXV_RAW_SOURCE_KVM;
+    e->raw.code = KVM_EXIT_INTR;
+    return AXV_OK;
+}
+
+/* The general loop: interrupts to deliver first, or exits the backend
+ * handles itself (halt with an interrupt waiting, interrupt window) so the
+ * guest is re-entered. Every exit is routed by the spec table here. */
+static __attribute__((noinline, cold)) enum axv_err kvm_run_slow(struct axv_kvm_vcpu *k, struct axv_exit *e)
+{
+    for (;;) {
+        enum axv_err err = kvm_deliver_interrupts(k);
+        if (err)
+            return err;
+        if (kvm_enter(k) < 0)
+            return kvm_run_failed(e);
+        if (kvm_decode(k, e))
+            return AXV_OK;
+    }
+}
+
+/*
+ * The exit path. Everything it runs is cold in the cache after the trip
+ * through the kernel, so each code or data line it touches costs: the common
+ * case (nothing to inject, one port I/O element or MMIO access) is one
+ * straight run with no table lookups and no loop; the rest goes to
+ * kvm_run_slow() and kvm_decode().
+ */
+/* Aligned: the hot part starts on a cache line. */
+static __attribute__((aligned(64))) enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
@@ -718,57 +781,38 @@ static enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
         kvm_io_element(k, e);
         return AXV_OK;
     }
-    for (;;) {
-        if (__builtin_expect(kvm_irq_work(k), 0)) {
-            enum axv_err err = kvm_deliver_interrupts(k);
-            if (err)
-                return err;
-        }
-        /* Reset before entering: these lines are cold once KVM returns. */
-        k->io_index = k->io_count = 0;
-        k->regs_cached = false;
-        int rc = ioctl(k->fd, KVM_RUN, 0);
-        if (__atomic_load_n(&run->immediate_exit, __ATOMIC_ACQUIRE))
-            __atomic_store_n(&run->immediate_exit, 0, __ATOMIC_RELEASE);
-        if (rc < 0) {
-            if (errno != EINTR && errno != EAGAIN)
-                return AXV_ERR_IO;
-            /* A kick from another thread: give the VMM a chance to poll. */
-            axv_exit_make_nothing(e);
-            e->raw.source = AXV_RAW_SOURCE_KVM;
-            e->raw.code = KVM_EXIT_INTR;
+    if (__builtin_expect(kvm_irq_work(k), 0))
+        return kvm_run_slow(k, e);
+    if (__builtin_expect(kvm_enter(k) < 0, 0))
+        return kvm_run_failed(e);
+    /* Port I/O and MMIO, the exits device models live on, skip the route
+     * table; kvm_decode() routes them the same way (tests/kvm runs both). */
+    if (__builtin_expect(run->exit_reason == KVM_EXIT_IO, 1)) {
+        /* One element on an ordinary port: strings, REP, the doorbell and
+         * bad widths go the long way through kvm_port_io(). */
+        uint32_t size = run->io.size;
+        if (__builtin_expect(run->io.count != 1 || run->io.port == AXV_KVM_DOORBELL_PORT || !kvm_width_ok(size), 0)) {
+            kvm_port_io(k, e);
             return AXV_OK;
         }
-        /* Port I/O and MMIO, the exits device models live on, skip the route
-         * table: one cold cache line less per exit. kvm_decode() routes them
-         * the same way (tests/kvm runs both). */
-        if (__builtin_expect(run->exit_reason == KVM_EXIT_IO, 1)) {
-            /* One element on an ordinary port: strings, REP, the doorbell
-             * and bad widths go the long way through kvm_port_io(). */
-            uint32_t size = run->io.size;
-            if (__builtin_expect(run->io.count != 1 || run->io.port == AXV_KVM_DOORBELL_PORT || !kvm_width_ok(size),
-                                 0)) {
-                kvm_port_io(k, e);
-                return AXV_OK;
-            }
-            if (run->io.direction == KVM_EXIT_IO_OUT) {
-                axv_exit_make_io_write(e, run->io.port, (uint8_t)size,
-                                       kvm_load((const uint8_t *)run + run->io.data_offset, size));
-                kvm_raw(e, run, run->io.port, 1); /* as kvm_io_element: elements done */
-            } else {
-                axv_exit_make_io_read(e, run->io.port, (uint8_t)size);
-                k->read = AXV_KVM_READ_IO; /* io_index 0: the value goes to the only element */
-                kvm_raw(e, run, run->io.port, 0);
-            }
-            return AXV_OK;
+        if (run->io.direction == KVM_EXIT_IO_OUT) {
+            axv_exit_make_io_write(e, run->io.port, (uint8_t)size,
+                                   kvm_load((const uint8_t *)run + run->io.data_offset, size));
+            kvm_raw(e, run, run->io.port, 1); /* as kvm_io_element: elements done */
+        } else {
+            axv_exit_make_io_read(e, run->io.port, (uint8_t)size);
+            k->read = AXV_KVM_READ_IO; /* io_index 0: the value goes to the only element */
+            kvm_raw(e, run, run->io.port, 0);
         }
-        if (run->exit_reason == KVM_EXIT_MMIO) {
-            kvm_mmio(k, e);
-            return AXV_OK;
-        }
-        if (kvm_decode(k, e))
-            return AXV_OK;
+        return AXV_OK;
     }
+    if (run->exit_reason == KVM_EXIT_MMIO) {
+        kvm_mmio(k, e);
+        return AXV_OK;
+    }
+    if (kvm_decode(k, e))
+        return AXV_OK;
+    return kvm_run_slow(k, e);
 }
 
 static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
@@ -781,12 +825,14 @@ static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_
     switch (read) {
     case AXV_KVM_READ_IO: {
         uint8_t *data = (uint8_t *)run + run->io.data_offset + (size_t)k->io_index * run->io.size;
-        memcpy(data, &value, shape->width);
+        kvm_store_exact(data, shape->width, value);
         k->io_index++; /* the next run delivers the next element, if any */
         return AXV_OK;
     }
     case AXV_KVM_READ_MMIO:
-        memcpy(run->mmio.data, &value, shape->width);
+        /* All of mmio.data[8]: KVM takes the first len bytes, and one store
+         * beats a copy of variable length. */
+        memcpy(run->mmio.data, &value, sizeof(run->mmio.data));
         return AXV_OK;
     case AXV_KVM_READ_MSR:
         run->msr.data = value;
