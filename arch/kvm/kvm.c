@@ -610,7 +610,7 @@ static __attribute__((noinline, cold)) void kvm_doorbell(struct axv_kvm_vcpu *k,
     kvm_raw(e, k->run, AXV_KVM_DOORBELL_PORT, r->rax);
 }
 
-static __attribute__((noinline)) void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static __attribute__((noinline, cold)) void kvm_port_io(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
 
@@ -628,7 +628,7 @@ static __attribute__((noinline)) void kvm_port_io(struct axv_kvm_vcpu *k, struct
     kvm_io_element(k, e);
 }
 
-static inline __attribute__((always_inline)) void kvm_mmio(struct axv_kvm_vcpu *k, struct axv_exit *e)
+static __attribute__((noinline, cold)) void kvm_mmio(struct axv_kvm_vcpu *k, struct axv_exit *e)
 {
     struct kvm_run *run = k->run;
     uint64_t gpa = run->mmio.phys_addr;
@@ -838,7 +838,22 @@ static __attribute__((aligned(64))) enum axv_err kvm_run_op(struct axv_vcpu *v, 
         return AXV_OK;
     }
     if (run->exit_reason == KVM_EXIT_MMIO) {
-        kvm_mmio(k, e);
+        /* An access of a usual width to a registered range; the rest (nested
+         * page faults, odd widths) goes the long way through kvm_mmio(). */
+        uint64_t gpa = run->mmio.phys_addr;
+        uint32_t len = run->mmio.len;
+        if (__builtin_expect(!kvm_width_ok(len) || !kvm_in_mmio(k->vm, gpa, len), 0)) {
+            kvm_mmio(k, e);
+            return AXV_OK;
+        }
+        if (run->mmio.is_write) {
+            axv_exit_make_mmio_write(e, gpa, (uint8_t)len, kvm_load(run->mmio.data, len));
+        } else {
+            /* KVM's emulator knows the register and the extension; it applies them. */
+            axv_exit_make_mmio_read(e, gpa, (uint8_t)len, 0, (uint8_t)len, false);
+            k->read = AXV_KVM_READ_MMIO;
+        }
+        kvm_raw(e, run, len, gpa);
         return AXV_OK;
     }
     if (kvm_decode(k, e))
