@@ -24,6 +24,8 @@
 /* The signal another thread sends to pull a vCPU out of KVM_RUN. */
 #define AXV_KVM_KICK_SIGNAL SIGUSR2
 #define AXV_KVM_TSS_ADDR 0xfffbd000u
+/* Where KVM puts port I/O data in the kvm_run mapping: the page after kvm_run. */
+#define AXV_KVM_PIO_DATA ((uint64_t)KVM_PIO_PAGE_OFFSET * 4096u)
 
 enum axv_kvm_pending_read { AXV_KVM_READ_NONE, AXV_KVM_READ_IO, AXV_KVM_READ_MMIO, AXV_KVM_READ_MSR };
 
@@ -819,10 +821,13 @@ static __attribute__((aligned(64))) enum axv_err kvm_run_op(struct axv_vcpu *v, 
      * table; kvm_decode() routes them the same way (kvm_create() checks that
      * the spec still does, tests/kvm runs both). */
     if (__builtin_expect(run->exit_reason == KVM_EXIT_IO, 1)) {
-        /* One element on an ordinary port: strings, REP, the doorbell and
-         * bad widths go the long way through kvm_port_io(). */
+        /* One element on an ordinary port, its data at the start of the PIO
+         * page (so kvm_load() may read 8 bytes): strings, REP, the doorbell
+         * and bad widths go the long way through kvm_port_io(). */
         uint32_t size = run->io.size;
-        if (__builtin_expect(run->io.count != 1 || run->io.port == AXV_KVM_DOORBELL_PORT || !kvm_width_ok(size), 0)) {
+        if (__builtin_expect(run->io.count != 1 || run->io.port == AXV_KVM_DOORBELL_PORT || !kvm_width_ok(size) ||
+                                 run->io.data_offset != AXV_KVM_PIO_DATA,
+                             0)) {
             kvm_port_io(k, e);
             return AXV_OK;
         }
