@@ -114,7 +114,7 @@ static enum axv_err kvm_open_checked(int *out)
             return kvm_fail(AXV_ERR_UNSUPPORTED, needed[i].name);
         }
     }
-    if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS)) {
+    if (!(ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) & (int)KVM_SYNC_X86_REGS)) {
         close(fd);
         return kvm_fail(AXV_ERR_UNSUPPORTED, "SYNC_REGS");
     }
