@@ -45,13 +45,14 @@ struct axv_kvm_vm_config {
 
 /* Owned by the caller; fill with axv_kvm_vm_init(). */
 struct axv_kvm_vm {
+    /* First: every MMIO exit reads the count and the first ranges. */
+    uint32_t n_mmio;
+    struct axv_kvm_mmio_range mmio[AXV_KVM_MAX_MMIO];
     int kvm_fd;
     int vm_fd;
     int run_size;                 /* bytes of each vCPU's struct kvm_run mapping */
     uint32_t n_slots;
-    uint32_t n_mmio;
     struct axv_kvm_mmio_range slots[AXV_KVM_MAX_SLOTS];
-    struct axv_kvm_mmio_range mmio[AXV_KVM_MAX_MMIO];
 };
 
 /* Opens /dev/kvm and creates the VM: AXV_ERR_NO_SUCH_DEVICE without
