@@ -2,7 +2,7 @@
  * The kvm backend: axvcpu's ops table over /dev/kvm. Exit codes are routed
  * by the table generated from spec/arch/kvm/exits.yaml; each route below
  * turns one kind of struct kvm_run into a generic exit. Port I/O and MMIO,
- * the exits that come by the thousand, take a shortcut in kvm_run_op().
+ * the exits that come by the thousand, take a shortcut in axv_kvm_run().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -325,12 +325,12 @@ static enum axv_err kvm_create(struct axv_vcpu *v, const void *config)
 
     if (!cfg || !cfg->vm || cfg->vm->vm_fd < 0)
         return AXV_ERR_INVALID_INPUT;
-    /* kvm_run_op() decodes these two without the table: if the spec ever
+    /* axv_kvm_run() decodes these two without the table: if the spec ever
      * routes them elsewhere, that shortcut must change with it. */
     if (axv_kvm_exit_route(KVM_EXIT_IO) != AXV_KVM_ROUTE_PORT_IO ||
         axv_kvm_exit_route(KVM_EXIT_MMIO) != AXV_KVM_ROUTE_MMIO)
         return kvm_fail(AXV_ERR_UNSUPPORTED, "spec/arch/kvm/exits.yaml no longer routes KVM_EXIT_IO/MMIO as "
-                                             "kvm_run_op() assumes");
+                                             "axv_kvm_run() assumes");
     uint64_t hpa;
     struct axv_kvm_vcpu *k = axv_backend_alloc(v->hal, sizeof(*k), &hpa);
     if (!k)
@@ -802,7 +802,7 @@ static __attribute__((noinline, cold)) enum axv_err kvm_run_slow(struct axv_kvm_
  * call and no loop, starting on a cache line; the rest goes to
  * kvm_run_slow() and kvm_decode().
  */
-static __attribute__((aligned(64))) enum axv_err kvm_run_op(struct axv_vcpu *v, struct axv_exit *e)
+__attribute__((aligned(64))) enum axv_err axv_kvm_run(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
@@ -866,7 +866,7 @@ static __attribute__((aligned(64))) enum axv_err kvm_run_op(struct axv_vcpu *v, 
     return kvm_run_slow(k, e);
 }
 
-static enum axv_err kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
+enum axv_err axv_kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value)
 {
     struct axv_kvm_vcpu *k = kvm_of(v);
     struct kvm_run *run = k->run;
@@ -921,10 +921,10 @@ const struct axv_arch_ops axv_kvm_ops = {
     .setup = kvm_setup,
     .bind = kvm_bind,
     .unbind = kvm_unbind,
-    .run = kvm_run_op,
+    .run = axv_kvm_run,
     .set_gpr = kvm_set_gpr,
     .inject_interrupt = kvm_inject_interrupt,
     .set_return_value = kvm_set_return_value,
-    .complete_read = kvm_complete_read,
+    .complete_read = axv_kvm_complete_read,
     .destroy = kvm_destroy,
 };

@@ -49,7 +49,7 @@ static uint64_t host_virt_to_phys(void *ctx, const void *va)
     return (uint64_t)(uintptr_t)va;
 }
 
-static uint32_t host_cpu_id(void *ctx)
+uint32_t axv_host_cpu_id(void *ctx)
 {
     (void)ctx;
     return axv_host_cpu;
@@ -69,7 +69,7 @@ static const struct axv_hal axv_host_hal_table = {
     .free_frames = host_free_frames,
     .phys_to_virt = host_phys_to_virt,
     .virt_to_phys = host_virt_to_phys,
-    .cpu_id = host_cpu_id,
+    .cpu_id = axv_host_cpu_id,
     .now_ns = host_now_ns,
 };
 

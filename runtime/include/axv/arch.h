@@ -50,7 +50,13 @@ struct axv_arch_ops {
     enum axv_err (*setup)(struct axv_vcpu *v, const void *config);
     enum axv_err (*bind)(struct axv_vcpu *v);
     enum axv_err (*unbind)(struct axv_vcpu *v);
-    /* Runs until the next exit and fills *exit (kind, payload, raw). */
+    /*
+     * Runs until the next exit and fills *exit (kind, payload, raw).
+     * Build hints, like AXV_HAL_CPU_ID_HINT (hal.h): -DAXV_RUN_HINT=fn and
+     * -DAXV_COMPLETE_READ_HINT=fn name the extern run and complete_read of
+     * the backend a program mostly uses; the runtime then calls them
+     * directly when a vCPU's ops have them.
+     */
     enum axv_err (*run)(struct axv_vcpu *v, struct axv_exit *exit);
     enum axv_err (*set_gpr)(struct axv_vcpu *v, uint32_t reg, uint64_t value);
     /* May be called from another thread while run() is in progress. */

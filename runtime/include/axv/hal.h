@@ -19,7 +19,14 @@ struct axv_hal {
     void *(*phys_to_virt)(void *ctx, uint64_t hpa);
     uint64_t (*virt_to_phys)(void *ctx, const void *va);
 
-    /* The physical CPU the caller runs on, below AXV_MAX_CPUS. */
+    /*
+     * The physical CPU the caller runs on, below AXV_MAX_CPUS. Asked on
+     * every run. Build hint: compile the runtime with
+     * -DAXV_HAL_CPU_ID_HINT=fn, fn being the (extern) cpu_id most HALs in
+     * the program use, and the run path calls fn directly when a vCPU's HAL
+     * has it (Linux's INDIRECT_CALL_1): after a guest exit the branch
+     * predictors may be cold, and an indirect call then costs ~30 cycles.
+     */
     uint32_t (*cpu_id)(void *ctx);
     /* Monotonic time for trace timestamps; may be NULL (timestamps are 0). */
     uint64_t (*now_ns)(void *ctx);

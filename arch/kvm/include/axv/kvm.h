@@ -93,6 +93,10 @@ enum axv_kvm_gpr {
 };
 
 extern const struct axv_arch_ops axv_kvm_ops;
+/* Its run and complete_read ops, extern so that a build can name them as
+ * the runtime's AXV_RUN_HINT and AXV_COMPLETE_READ_HINT (axv/arch.h). */
+enum axv_err axv_kvm_run(struct axv_vcpu *v, struct axv_exit *e);
+enum axv_err axv_kvm_complete_read(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value);
 
 /* Reads a guest register (for VMMs and tests); AXV_ERR_INVALID_INPUT for a bad number. */
 enum axv_err axv_kvm_get_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t *value);

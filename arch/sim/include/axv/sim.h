@@ -95,6 +95,10 @@ struct axv_npt_config axv_sim_npt(const struct axv_vcpu *v);
 const struct axv_hal *axv_host_hal(void);
 /* The physical CPU id the calling thread pretends to run on (default 0). */
 void axv_host_set_cpu(uint32_t cpu);
+/* The host HAL's cpu_id (the calling thread's logical CPU, set by
+ * axv_host_set_cpu); extern so that hosted builds can name it as the
+ * runtime's AXV_HAL_CPU_ID_HINT. */
+uint32_t axv_host_cpu_id(void *ctx);
 /* Frames currently allocated through the host HAL (leak checks). */
 long axv_host_frames_in_use(void);
 
