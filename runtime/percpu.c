@@ -49,6 +49,7 @@ enum axv_err axv_percpu_init(struct axv_percpu *pc, uint32_t cpu_id, const struc
     pc->ops = ops;
     pc->hal = hal;
     pc->arch = NULL;
+    pc->current = &axv_currents[cpu_id];
     enum axv_err err = ops->percpu_init ? ops->percpu_init(pc) : AXV_OK;
     if (err == AXV_OK) {
         pc->next = axv_percpus[cpu_id];

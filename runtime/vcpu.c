@@ -319,6 +319,13 @@ enum axv_err AXV_COMPLETE_READ_HINT(struct axv_vcpu *v, const struct axv_exit_re
 /* The one state run is legal from in the spec (checked in fast_shape below). */
 #define AXV_VCPU_READY_FOR_RUN AXV_VCPU_READY
 
+/* The run op of a fast run failed: settle it as fire() does, out of line. */
+static __attribute__((noinline, cold)) enum axv_err axv_vcpu_run_failed(struct axv_vcpu *v, enum axv_err err)
+{
+    return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, AXV_VCPU_READY_FOR_RUN, axv_vcpu_events[AXV_EVENT_RUN].during,
+                                   AXV_VCPU_READY_FOR_RUN, err, v->pcpu->cpu_id, 0);
+}
+
 /*
  * The call every VMM loop makes once per exit. The common case (a legal,
  * idle, untraced vCPU on the CPU it is bound to, no read awaiting its value)
@@ -341,22 +348,23 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     if (!fast_shape || axv_load(&v->state) != AXV_VCPU_READY_FOR_RUN || v->run_checks || v->trace.recs)
         return axv_vcpu_run_checked(v, exit);
 
-    /* Reloaded rather than kept: fewer registers live across the guest's run. */
-    uint32_t cpu = axv_vcpu_this_cpu(v);
-    if (cpu != v->pcpu->cpu_id || axv_current_claim(cpu, v))
+    /* The claim as axv_current_claim() makes it, through the slot pointer
+     * the per-CPU object keeps (no table base held across the run). */
+    struct axv_vcpu **slot = v->pcpu->current;
+    if (axv_vcpu_this_cpu(v) != v->pcpu->cpu_id || __atomic_load_n(slot, __ATOMIC_RELAXED))
         return axv_vcpu_run_checked(v, exit);
+    __atomic_store_n(slot, v, __ATOMIC_RELAXED);
     if (!axv_cas(&v->state, AXV_VCPU_READY_FOR_RUN, info->during)) {
-        axv_current_release(cpu);
+        __atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
         return axv_vcpu_run_checked(v, exit);
     }
 
     /* Trusted exits only here (run_checks): no validation to do. */
     enum axv_err err = axv_vcpu_run_op(v, exit);
     if (__builtin_expect(err != AXV_OK, 0))
-        return axv_vcpu_settle_failure(v, AXV_EVENT_RUN, AXV_VCPU_READY_FOR_RUN, info->during,
-                                       AXV_VCPU_READY_FOR_RUN, err, v->pcpu->cpu_id, 0);
+        return axv_vcpu_run_failed(v, err);
     axv_store(&v->state, AXV_VCPU_READY_FOR_RUN);
-    axv_current_release(v->pcpu->cpu_id);
+    __atomic_store_n(v->pcpu->current, NULL, __ATOMIC_RELEASE);
     axv_vcpu_exit_delivered(v, exit);
     return AXV_OK;
 }

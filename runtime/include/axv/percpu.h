@@ -27,6 +27,7 @@ struct axv_percpu {
     const struct axv_hal *hal;
     void *arch;                  /* backend's per-CPU state */
     struct axv_percpu *next;     /* other backends' objects for this CPU */
+    struct axv_vcpu **current;   /* this CPU's current-vCPU slot, for the run path */
 };
 
 #define AXV_PERCPU_INITIALIZED 1u
