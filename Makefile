@@ -153,8 +153,8 @@ bench: deps
 	@$(MAKE) --no-print-directory $(O)/bench-core $(O)/bench-kvm
 	$(O)/bench-core
 	$(O)/bench-kvm
-	@$(MAKE) --no-print-directory bench-aarch64
-	@$(MAKE) --no-print-directory bench-riscv64
+	@$(MAKE) --no-print-directory bench-aarch64 profile-aarch64
+	@$(MAKE) --no-print-directory bench-riscv64 profile-riscv64
 	@$(MAKE) --no-print-directory bench-x86_64
 
 dist: $(GEN_STAMP)

@@ -14,6 +14,7 @@
 #   make check-aarch64            build and run it (tests/baremetal/run.sh aarch64)
 #   make check-aarch64-harness    the harness reports failures (tests/baremetal/selftest.sh)
 #   make bench-aarch64            host-bench.elf under -icount shift=0 (1 instruction = 1 ns)
+#   make profile-aarch64          one bench round trip's instructions per function
 
 BM_A64_CROSS ?= aarch64-linux-gnu-
 BM_A64_CC := $(BM_A64_CROSS)gcc
@@ -130,7 +131,7 @@ $(BM_A64_OUT)/host-bench.elf: $(BM_A64_BENCH_OBJS) $(BM_A64_OUT)/guests.o $(BM_D
 
 -include $(shell find $(BM_A64_OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: baremetal-aarch64 check-aarch64 check-aarch64-harness bench-aarch64
+.PHONY: baremetal-aarch64 check-aarch64 check-aarch64-harness bench-aarch64 profile-aarch64
 baremetal-aarch64: $(BM_A64_OUT)/host.elf
 check-aarch64: $(BM_A64_OUT)/host.elf
 	$(BM_DIR)/run.sh aarch64
@@ -138,3 +139,5 @@ check-aarch64-harness: $(BM_A64_OUT)/host.elf $(BM_A64_OUT)/host-selftest-fail.e
 	$(BM_DIR)/selftest.sh aarch64
 bench-aarch64: $(BM_A64_OUT)/host-bench.elf
 	BM_IMAGE=$< BM_QEMU_EXTRA="-icount shift=0 $(BM_QEMU_EXTRA)" $(BM_DIR)/run.sh aarch64
+profile-aarch64: $(BM_A64_OUT)/host-bench.elf
+	$(PYTHON) $(BM_DIR)/profile.py aarch64

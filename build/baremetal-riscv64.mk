@@ -14,6 +14,7 @@
 #   make check-riscv64            build and run it (tests/baremetal/run.sh riscv64)
 #   make check-riscv64-harness    the harness reports failures (tests/baremetal/selftest.sh)
 #   make bench-riscv64            host-bench.elf under -icount shift=0 (1 instruction = 1 ns)
+#   make profile-riscv64          one bench round trip's instructions per function
 
 BM_RV_CROSS ?= riscv64-linux-gnu-
 BM_RV_CC := $(BM_RV_CROSS)gcc
@@ -141,7 +142,7 @@ $(BM_RV_OUT)/host-bench.elf: $(BM_RV_BENCH_OBJS) $(BM_RV_OUT)/guests.o $(BM_DIR)
 
 -include $(shell find $(BM_RV_OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: baremetal-riscv64 check-riscv64 check-riscv64-harness bench-riscv64
+.PHONY: baremetal-riscv64 check-riscv64 check-riscv64-harness bench-riscv64 profile-riscv64
 baremetal-riscv64: $(BM_RV_OUT)/host.elf
 check-riscv64: $(BM_RV_OUT)/host.elf
 	$(BM_DIR)/run.sh riscv64
@@ -149,3 +150,5 @@ check-riscv64-harness: $(BM_RV_OUT)/host.elf $(BM_RV_OUT)/host-selftest-fail.elf
 	$(BM_DIR)/selftest.sh riscv64
 bench-riscv64: $(BM_RV_OUT)/host-bench.elf
 	BM_IMAGE=$< BM_QEMU_EXTRA="-icount shift=0 $(BM_QEMU_EXTRA)" $(BM_DIR)/run.sh riscv64
+profile-riscv64: $(BM_RV_OUT)/host-bench.elf
+	$(PYTHON) $(BM_DIR)/profile.py riscv64

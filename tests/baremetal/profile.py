@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""Where one bench round trip's instructions go, per function.
+
+    tests/baremetal/profile.py ARCH        ARCH: aarch64 or riscv64
+
+Runs ARCH's bench image (make the host-bench.elf first; `make profile-ARCH`
+does) under QEMU with one instruction per translation block and the exec
+log streamed through a pipe, so nothing big is written. It takes the
+guest's first trapping instruction in its bench loop (hvc / ecall, from the
+guest ELF) as the marker, reads until SKIP + 2 round trips through the
+bench loop have run (other guests share the marker's address), stops QEMU, and prints the instructions between two consecutive
+markers grouped by function (PCs outside the host image count as GUEST).
+Two consecutive round trips must agree, or the figure is not the steady
+state and the script says so. Bochs has no such log: x86_64 is refused.
+"""
+import bisect
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+
+SKIP = 1000  # round trips left to warm up (the bench loop runs 100000)
+ARCHES = {
+    "aarch64": {
+        "tool": "aarch64-linux-gnu-",
+        "guest": "hvc_bench",
+        "trap": re.compile(r"\bhvc\b"),
+        "qemu": ["qemu-system-aarch64", "-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a72",
+                 "-m", "256M", "-nographic", "-semihosting", "-nic", "none"],
+    },
+    "riscv64": {
+        "tool": "riscv64-linux-gnu-",
+        "guest": "sbi_bench",
+        "trap": re.compile(r"\becall\b"),
+        "qemu": ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64,h=true", "-m", "256M", "-nographic",
+                 "-semihosting", "-nic", "none", "-bios", "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin"],
+    },
+}
+LOG_LINE = re.compile(r"Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/")
+
+
+def fail(msg):
+    print(f"profile: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def text_symbols(tool, elf):
+    out = subprocess.run([tool + "nm", "-n", elf], capture_output=True, text=True, check=True).stdout
+    syms = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2]))
+    if not syms:
+        fail(f"{elf}: no text symbols")
+    return syms
+
+
+def first_trap(tool, elf, trap):
+    out = subprocess.run([tool + "objdump", "-d", elf], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\s+[0-9a-f ]+\s+(\S.*)", line)
+        if m and trap.search(m.group(2)):
+            return int(m.group(1), 16)
+    fail(f"{elf}: no trapping instruction found")
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in ARCHES:
+        if len(sys.argv) == 2 and sys.argv[1] == "x86_64":
+            fail("x86_64 runs under Bochs, which has no per-instruction log to stream; count from objdump")
+        fail("usage: profile.py aarch64|riscv64")
+    arch = sys.argv[1]
+    cfg = ARCHES[arch]
+    out = f"out/baremetal/{arch}"
+    image, guest = f"{out}/host-bench.elf", f"{out}/guests/{cfg['guest']}.elf"
+    for path in (image, guest):
+        if not os.path.exists(path):
+            fail(f"{path} missing: make profile-{arch} builds it")
+    syms = text_symbols(cfg["tool"], image)
+    starts = [s[0] for s in syms]
+    host_lo, host_hi = syms[0][0], syms[-1][0] + 0x10000
+    marker = first_trap(cfg["tool"], guest, cfg["trap"])
+
+    def owner(pc):
+        if not host_lo <= pc < host_hi:
+            return "GUEST"
+        return syms[bisect.bisect_right(starts, pc) - 1][1]
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fifo = os.path.join(tmp, "exec.log")
+        os.mkfifo(fifo)
+        cmd = cfg["qemu"] + ["-kernel", image, "-icount", "shift=0", "-singlestep", "-d", "exec,nochain", "-D", fifo]
+        qemu = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        # A segment between two markers counts only if the bench loop ran
+        # in it: every guest image is linked at the same address, so other
+        # tests' guests may execute the marker's PC too.
+        bench_fn = [a for a, n in syms if n.startswith("bm_test_fn_bench_")]
+        if not bench_fn:
+            fail(f"{image}: no bm_test_fn_bench_* function")
+        bench_lo = bench_fn[0]
+        bench_hi = starts[bisect.bisect_right(starts, bench_lo)] if bench_lo != starts[-1] else host_hi
+        hits, valid, trips, current = 0, 0, [], None
+        try:
+            with open(fifo) as log:
+                for line in log:
+                    m = LOG_LINE.match(line)
+                    if not m:
+                        continue
+                    pc = int(m.group(1), 16)
+                    if pc != marker:
+                        if current is not None:
+                            current.append(pc)
+                        continue
+                    hits += 1
+                    if current is not None and any(bench_lo <= p < bench_hi for p in current):
+                        valid += 1
+                        if valid > SKIP:
+                            trips.append(current)
+                            if len(trips) == 2:
+                                break
+                    current = []
+        finally:
+            os.killpg(qemu.pid, signal.SIGKILL)
+            qemu.wait()
+    if len(trips) < 2:
+        fail(f"the marker at {marker:#x} ran {hits} times, {valid} of them through the bench loop: "
+             "no steady state reached")
+    first, second = trips
+    counts = {}
+    for pc in [marker] + first:
+        name = "GUEST" if pc == marker else owner(pc)
+        counts[name] = counts.get(name, 0) + 1
+    total = len(first) + 1
+    print(f"{arch} bench round trip, round trip {SKIP + 1}: {total} instructions (marker {marker:#x})")
+    for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        print(f"  {n:5d}  {name}")
+    if len(second) != len(first):
+        print(f"note: the next round trip took {len(second) + 1}: not a steady state")
+
+
+if __name__ == "__main__":
+    main()
