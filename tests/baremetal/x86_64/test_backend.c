@@ -474,29 +474,31 @@ BM_TEST(vmx_xapic_init_sipi_starts_a_real_mode_ap)
     BM_CHECK_EQ(e.u.mmio_write.addr, apic + 0x310);
     BM_CHECK_EQ(e.u.mmio_write.width, 4);
     BM_CHECK_EQ(e.u.mmio_write.data, (uint64_t)AP_ID << 24);
-    e = bm_vmm_run(g, 0); /* step 2, INIT: absorbed */
+    e = bm_vmm_run(g, 0); /* steps 2 and 3, STARTUP before INIT and INIT: no exit */
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_WRITE);
-    BM_CHECK_EQ(sipi_step(g), 3);
+    BM_CHECK_EQ(sipi_step(g), 4);
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
-    BM_CHECK_EQ(sipi_step(g), 4);
+    BM_CHECK_EQ(sipi_step(g), 5);
     BM_CHECK_EQ(e.raw.code, AXV_X86_64_EXIT_EPT_VIOLATION);
     BM_CHECK_EQ(e.raw.addr, apic + 0x300);
     start_real_mode_ap(g, &e);
 
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
-    BM_CHECK_EQ(sipi_step(g), 5);
+    BM_CHECK_EQ(sipi_step(g), 6);
     BM_CHECK_EQ(e.u.send_ipi.target_cpu, AP_ID);
     BM_CHECK_EQ(e.u.send_ipi.vector, 0x46);
+    BM_CHECK(!e.u.send_ipi.send_to_all && !e.u.send_ipi.send_to_self);
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_WRITE); /* NMI: the plain write */
-    BM_CHECK_EQ(sipi_step(g), 6);
+    BM_CHECK_EQ(sipi_step(g), 7);
     BM_CHECK_EQ(e.u.mmio_write.addr, apic + 0x300);
+    BM_CHECK_EQ(e.u.mmio_write.width, 4);
     BM_CHECK_EQ(e.u.mmio_write.data, 0x4400);
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
-    BM_CHECK_EQ(sipi_step(g), 7);
+    BM_CHECK_EQ(sipi_step(g), 8);
 }
 
 /* A real-mode setup: the entry must be below 1 MiB. */

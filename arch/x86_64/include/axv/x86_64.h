@@ -23,6 +23,9 @@
  *   STARTUP after an INIT to the same target: cpu_up(target_cpu = APIC id,
  *     entry_point = vector << 12, arg 0), and the INIT is used up; a
  *     STARTUP without one (or a second STARTUP) is ignored, as by hardware;
+ *     a later INIT + STARTUP to the same id is a cpu_up again (hardware
+ *     would reset that CPU: what happens to the running vCPU is the VMM's);
+ *     INIT and STARTUP must come from the same vCPU to match;
  *   fixed: send_ipi(destination, vector), or target_cpu ~0 with
  *     send_to_all / send_to_self for the shorthands and broadcast;
  *   anything else (NMI, SMI, lowest priority, logical destinations,
