@@ -64,7 +64,9 @@
  * cpu_up entry_point V << 12 gives CS = V << 8, IP = 0), the other
  * segments 0, limits 0xffff, CR0 = ET (NE too, hidden), EFER 0; the entry
  * must be below 1 MiB. cr3, gdtr_*, tr_* are ignored then. The guest stays
- * in real mode: a MOV to CR0 that sets PE or PG gets #GP (not emulated yet).
+ * in real mode: the CR emulation is 64-bit mode's, so a MOV to CR0 or CR4
+ * there gets #GP (leaving real mode is not supported yet), and an EPT
+ * violation is nested_page_fault (the MMIO decoder is 64-bit mode's).
  */
 struct axv_x86_64_setup {
     uint64_t cr3;            /* guest PML4 (guest-physical, 4 KiB aligned) */
