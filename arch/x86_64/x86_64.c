@@ -14,6 +14,7 @@
 #define X(name) AXV_X86_64_##name
 #define VMCS(field) AXV_X86_64_##field##_VMCS
 #define GET(reg, field, v) AXV_X86_64_FIELD_GET(reg, field, v)
+#define PREP(reg, field, v) AXV_X86_64_FIELD_PREP(reg, field, v)
 
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
@@ -33,6 +34,14 @@
 #define GDT_DATA 0x10
 #define VEC_GP 13
 
+/* Real mode: a segment's base is its selector * 16, and it reaches the first MiB. */
+#define REAL_SEG_SHIFT 4
+#define REAL_MODE_END 0x100000ull
+#define REAL_SEG_LIMIT 0xffff
+
+/* APIC ids whose INIT a vCPU remembers: every xAPIC id (8 bits); higher x2APIC ids get the plain exit. */
+#define APIC_IDS 256
+
 struct desc_ptr {
     uint16_t limit;
     uint64_t base;
@@ -43,6 +52,8 @@ struct axv_vmx_cpu {
     uint64_t vmxon_hpa;
     uint32_t revision;
     uint32_t pin, proc, proc2, exit, entry; /* controls, adjusted to what the CPU allows */
+    uint32_t proc2_real;            /* proc2 with unrestricted guest, for real-mode vCPUs */
+    bool unrestricted;              /* proc2_real is allowed */
     uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
     uint64_t host_xcr0, cur_xcr0;   /* XCR0 is not in the VMCS: switched by hand */
     bool enabled;
@@ -78,6 +89,10 @@ struct axv_vmx_vcpu {
     struct axv_vmx_cpu *cpu;     /* where it is bound (NULL when not) */
     struct axv_exit *out;        /* the caller's exit record during run */
     uint64_t hpa;
+    /* IPIs (vmx_icr): targets sent an INIT and no STARTUP since, one bit per
+     * APIC id; and the xAPIC ICR high half (destination) for the next low write. */
+    uint64_t wait_sipi[APIC_IDS / 64];
+    uint32_t xapic_icr_high;
 };
 
 static struct axv_vmx_vcpu *vmx_of(const struct axv_vcpu *v)
@@ -253,6 +268,11 @@ static enum axv_err vmx_controls(struct axv_vmx_cpu *c)
                          X(CPU_BASED_VM_EXEC_CONTROL_ACTIVATE_SECONDARY_CONTROLS_MASK),
                      &c->proc);
     ok &= vmx_adjust(X(IA32_VMX_PROCBASED_CTLS2_MSR), X(SECONDARY_VM_EXEC_CONTROL_ENABLE_EPT_MASK), &c->proc2);
+    /* Optional: only a real-mode vCPU (a SIPI target) needs it, and bind refuses that one without it. */
+    c->unrestricted = vmx_adjust(X(IA32_VMX_PROCBASED_CTLS2_MSR),
+                                 X(SECONDARY_VM_EXEC_CONTROL_ENABLE_EPT_MASK) |
+                                     X(SECONDARY_VM_EXEC_CONTROL_UNRESTRICTED_GUEST_MASK),
+                                 &c->proc2_real);
     ok &= vmx_adjust(exit_msr,
                      X(VM_EXIT_CONTROLS_HOST_ADDRESS_SPACE_SIZE_MASK) |
                          X(VM_EXIT_CONTROLS_ACKNOWLEDGE_INTERRUPT_ON_EXIT_MASK) |
@@ -403,8 +423,68 @@ static void vmcs_segment(uint64_t sel_field, uint16_t sel, uint32_t ar)
     axv_x86_64_vmwrite(sel_field - VMCS(GUEST_ES_SELECTOR) + VMCS(GUEST_ES_AR_BYTES), ar);
 }
 
+/* CS:IP of a real-mode entry: CS = entry / 16, IP = the rest, as a SIPI's V << 12 gives CS = V << 8, IP = 0. */
+static uint16_t real_cs(uint64_t entry)
+{
+    return (uint16_t)(entry >> REAL_SEG_SHIFT);
+}
+
+static uint64_t entry_ip(const struct axv_vmx_vcpu *x)
+{
+    return x->boot.real_mode ? x->rip - ((uint64_t)real_cs(x->rip) << REAL_SEG_SHIFT) : x->rip;
+}
+
+/* The entry point into a current VMCS: RIP, and CS too in real mode. */
+static void vmcs_entry(const struct axv_vmx_vcpu *x)
+{
+    if (x->boot.real_mode) {
+        axv_x86_64_vmwrite(VMCS(GUEST_CS_SELECTOR), real_cs(x->rip));
+        axv_x86_64_vmwrite(VMCS(GUEST_CS_BASE), (uint64_t)real_cs(x->rip) << REAL_SEG_SHIFT);
+    }
+    axv_x86_64_vmwrite(VMCS(GUEST_RIP), entry_ip(x));
+}
+
+/*
+ * A real-mode guest, as INIT leaves a CPU and a STARTUP IPI starts it
+ * (unrestricted guest: CR0.PE and PG may be 0). VMX keeps CR0.NE and
+ * CR4.VMXE set underneath; the read shadows show the guest ET and 0.
+ */
+static void vmcs_guest_state_real(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu *x)
+{
+    uint64_t cr0 = ((CR0_ET | c->cr0_fixed0) & ~(CR0_PE | CR0_PG)) & c->cr0_fixed1;
+
+    axv_x86_64_vmwrite(VMCS(GUEST_CR0), cr0);
+    axv_x86_64_vmwrite(VMCS(CR0_READ_SHADOW), CR0_ET);
+    axv_x86_64_vmwrite(VMCS(CR0_GUEST_HOST_MASK), c->cr0_fixed0 | CR0_PG | CR0_PE);
+    axv_x86_64_vmwrite(VMCS(GUEST_CR4), (c->cr4_fixed0 & c->cr4_fixed1) | CR4_VMXE);
+    axv_x86_64_vmwrite(VMCS(CR4_READ_SHADOW), 0);
+    axv_x86_64_vmwrite(VMCS(CR4_GUEST_HOST_MASK), c->cr4_fixed0 | CR4_VMXE);
+    axv_x86_64_vmwrite(VMCS(GUEST_CR3), 0);
+    axv_x86_64_vmwrite(VMCS(GUEST_IA32_EFER), 0);
+
+    /* 16-bit segments of limit 0xffff: accessed read/write data (0x93), accessed code (0x9b). */
+    vmcs_segment(VMCS(GUEST_CS_SELECTOR), 0, 0x9b);
+    vmcs_segment(VMCS(GUEST_SS_SELECTOR), 0, 0x93);
+    vmcs_segment(VMCS(GUEST_DS_SELECTOR), 0, 0x93);
+    vmcs_segment(VMCS(GUEST_ES_SELECTOR), 0, 0x93);
+    vmcs_segment(VMCS(GUEST_FS_SELECTOR), 0, 0x93);
+    vmcs_segment(VMCS(GUEST_GS_SELECTOR), 0, 0x93);
+    vmcs_segment(VMCS(GUEST_LDTR_SELECTOR), 0, 0x10000); /* unusable */
+    vmcs_segment(VMCS(GUEST_TR_SELECTOR), 0, 0x8b); /* VM entry wants a usable busy TSS even here */
+    static const uint64_t limits[] = {VMCS(GUEST_ES_LIMIT), VMCS(GUEST_CS_LIMIT), VMCS(GUEST_SS_LIMIT),
+                                      VMCS(GUEST_DS_LIMIT), VMCS(GUEST_FS_LIMIT), VMCS(GUEST_GS_LIMIT),
+                                      VMCS(GUEST_TR_LIMIT)};
+    for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+        axv_x86_64_vmwrite(limits[i], REAL_SEG_LIMIT);
+    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_BASE), 0);
+    axv_x86_64_vmwrite(VMCS(GUEST_GDTR_LIMIT), REAL_SEG_LIMIT);
+    axv_x86_64_vmwrite(VMCS(GUEST_IDTR_BASE), 0);
+    axv_x86_64_vmwrite(VMCS(GUEST_IDTR_LIMIT), REAL_SEG_LIMIT); /* the real-mode vector table at 0 */
+    vmcs_entry(x);
+}
+
 /* A flat 64-bit guest: paging on (its CR3), long mode, CS/DS from a GDT it may replace. */
-static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu *x)
+static void vmcs_guest_state_long(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu *x)
 {
     uint64_t cr0 = ((CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG) | c->cr0_fixed0) & c->cr0_fixed1;
     uint64_t cr4 = (CR4_PAE | c->cr4_fixed0) & c->cr4_fixed1;
@@ -432,8 +512,15 @@ static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_v
     axv_x86_64_vmwrite(VMCS(GUEST_GDTR_LIMIT), x->boot.gdtr_base ? x->boot.gdtr_limit : 0xffff);
     axv_x86_64_vmwrite(VMCS(GUEST_IDTR_BASE), 0);
     axv_x86_64_vmwrite(VMCS(GUEST_IDTR_LIMIT), 0xffff);
+    vmcs_entry(x);
+}
 
-    axv_x86_64_vmwrite(VMCS(GUEST_RIP), x->rip);
+static void vmcs_guest_state(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu *x)
+{
+    if (x->boot.real_mode)
+        vmcs_guest_state_real(c, x);
+    else
+        vmcs_guest_state_long(c, x);
     axv_x86_64_vmwrite(VMCS(GUEST_RSP), x->boot.rsp);
     axv_x86_64_vmwrite(VMCS(GUEST_RFLAGS), 0x2);
     axv_x86_64_vmwrite(VMCS(GUEST_DR7), 0x400);
@@ -451,9 +538,12 @@ static void vmcs_controls(const struct axv_vmx_cpu *c, const struct axv_vmx_vcpu
 {
     axv_x86_64_vmwrite(VMCS(PIN_BASED_VM_EXEC_CONTROL), c->pin);
     axv_x86_64_vmwrite(VMCS(CPU_BASED_VM_EXEC_CONTROL), c->proc);
-    axv_x86_64_vmwrite(VMCS(SECONDARY_VM_EXEC_CONTROL), c->proc2);
+    /* A real-mode guest: unrestricted, and not in IA-32e mode (EFER.LMA = 0). */
+    axv_x86_64_vmwrite(VMCS(SECONDARY_VM_EXEC_CONTROL), x->boot.real_mode ? c->proc2_real : c->proc2);
     axv_x86_64_vmwrite(VMCS(VM_EXIT_CONTROLS), c->exit);
-    axv_x86_64_vmwrite(VMCS(VM_ENTRY_CONTROLS), c->entry);
+    axv_x86_64_vmwrite(VMCS(VM_ENTRY_CONTROLS),
+                       x->boot.real_mode ? c->entry & ~(uint32_t)X(VM_ENTRY_CONTROLS_IA32E_MODE_GUEST_MASK)
+                                         : c->entry);
     axv_x86_64_vmwrite(VMCS(EXCEPTION_BITMAP), 0);
     axv_x86_64_vmwrite(VMCS(CR3_TARGET_COUNT), 0);
     axv_x86_64_vmwrite(VMCS(VM_EXIT_MSR_STORE_COUNT), 0);
@@ -489,9 +579,11 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
 static enum axv_err vmx_set_entry(struct axv_vcpu *v, uint64_t gpa)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
+    if (x->boot.real_mode && gpa >= REAL_MODE_END)
+        return AXV_ERR_INVALID_INPUT;
     x->rip = gpa;
     if (vmcs_live(v, x))
-        axv_x86_64_vmwrite(VMCS(GUEST_RIP), gpa);
+        vmcs_entry(x);
     else
         x->vmcs_ready = false; /* rebuilt at the next bind */
     slow_set(x, SLOW_STATE);
@@ -513,8 +605,8 @@ static enum axv_err vmx_setup(struct axv_vcpu *v, const void *config)
     const struct axv_x86_64_setup *cfg = config;
     if (!cfg)
         return AXV_ERR_INVALID_INPUT; /* a 64-bit guest needs page tables */
-    if ((cfg->cr3 & 0xfff) || (cfg->tr_selector & 7))
-        return AXV_ERR_INVALID_INPUT; /* TR must name a GDT entry at CPL 0 */
+    if (cfg->real_mode ? vmx_of(v)->rip >= REAL_MODE_END : (cfg->cr3 & 0xfff) || (cfg->tr_selector & 7))
+        return AXV_ERR_INVALID_INPUT; /* real mode reaches 1 MiB; TR must name a GDT entry at CPL 0 */
     vmx_of(v)->boot = *cfg;
     vmx_of(v)->vmcs_ready = false; /* rebuilt from it at the next bind */
     slow_set(vmx_of(v), SLOW_STATE);
@@ -526,6 +618,8 @@ static enum axv_err vmx_bind(struct axv_vcpu *v)
     struct axv_vmx_cpu *c = axv_percpu_find(v->hal->cpu_id(v->hal->ctx), &axv_x86_64_ops)->arch;
     struct axv_vmx_vcpu *x = vmx_of(v);
 
+    if (x->boot.real_mode && !c->unrestricted)
+        return AXV_ERR_UNSUPPORTED; /* VMX runs real mode only as an unrestricted guest */
     if (!x->vmcs_ready) {
         x->vmcs[0] = c->revision;
         if (!vmclear(x->vmcs_hpa))
@@ -746,6 +840,61 @@ static void vmx_vmcall(struct axv_vmx_vcpu *x, struct axv_exit *e)
         axv_exit_make_hypercall(e, nr, args);
 }
 
+/* What a write of the interrupt command register became. */
+enum icr_outcome {
+    ICR_PLAIN,    /* not an IPI decoded here: the caller makes the plain write exit */
+    ICR_EXIT,     /* cpu_up or send_ipi made */
+    ICR_ABSORBED, /* INIT, or a STARTUP the target ignores: the guest goes on, no exit */
+};
+
+/*
+ * An IPI the guest sent: icr in the x2APIC layout (the xAPIC one widened to
+ * it); broadcast is the destination that names every APIC in this mode.
+ * INIT and STARTUP are remembered and matched here, per target, because no
+ * generic exit says "INIT" and a STARTUP needs the INIT before it: only the
+ * STARTUP that would start a CPU reaches the VMM, as cpu_up.
+ */
+static enum icr_outcome vmx_icr(struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t icr, uint64_t broadcast)
+{
+    uint64_t mode = GET(IA32_X2APIC_ICR, DELIVERY_MODE, icr);
+    uint64_t vector = GET(IA32_X2APIC_ICR, VECTOR, icr);
+    uint64_t shorthand = GET(IA32_X2APIC_ICR, DESTINATION_SHORTHAND, icr);
+    uint64_t dest = GET(IA32_X2APIC_ICR, DESTINATION, icr);
+    bool physical = GET(IA32_X2APIC_ICR, DESTINATION_MODE, icr) == X(IA32_X2APIC_ICR_DESTINATION_MODE_PHYSICAL);
+    bool none = shorthand == X(IA32_X2APIC_ICR_DESTINATION_SHORTHAND_NONE);
+    bool one = none && physical && dest != broadcast; /* one target, by APIC id */
+
+    if (mode == X(IA32_X2APIC_ICR_DELIVERY_MODE_FIXED)) {
+        if (one)
+            axv_exit_make_send_ipi(e, dest, 0, false, false, vector);
+        else if (shorthand == X(IA32_X2APIC_ICR_DESTINATION_SHORTHAND_SELF))
+            axv_exit_make_send_ipi(e, ~UINT64_C(0), 0, false, true, vector);
+        else if (shorthand == X(IA32_X2APIC_ICR_DESTINATION_SHORTHAND_ALL_EXCLUDING_SELF))
+            axv_exit_make_send_ipi(e, ~UINT64_C(0), 0, true, false, vector);
+        else if (physical) /* all including self, by shorthand or broadcast */
+            axv_exit_make_send_ipi(e, ~UINT64_C(0), 0, true, true, vector);
+        else
+            return ICR_PLAIN; /* a logical destination: only the VMM's APIC model knows who */
+        return ICR_EXIT;
+    }
+    bool init = mode == X(IA32_X2APIC_ICR_DELIVERY_MODE_INIT);
+    if ((!init && mode != X(IA32_X2APIC_ICR_DELIVERY_MODE_STARTUP)) || !one || dest >= APIC_IDS)
+        return ICR_PLAIN;
+    uint64_t *waiting = &x->wait_sipi[dest / 64], bit = UINT64_C(1) << (dest % 64);
+    if (init) {
+        /* The legacy INIT level de-assert (level 0, level-triggered) resets nothing. */
+        if (GET(IA32_X2APIC_ICR, LEVEL, icr) != X(IA32_X2APIC_ICR_LEVEL_DEASSERT) ||
+            GET(IA32_X2APIC_ICR, TRIGGER_MODE, icr) != X(IA32_X2APIC_ICR_TRIGGER_MODE_LEVEL))
+            *waiting |= bit;
+        return ICR_ABSORBED;
+    }
+    if (!(*waiting & bit))
+        return ICR_ABSORBED; /* no INIT before it, or its SIPI came already: a running CPU ignores SIPIs */
+    *waiting &= ~bit;
+    axv_exit_make_cpu_up(e, dest, PREP(SIPI_START_ADDRESS, PAGE, vector), 0);
+    return ICR_EXIT;
+}
+
 static void vmx_port_io(struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qual)
 {
     static const uint8_t widths[8] = {1, 2, 0, 4, 0, 0, 0, 0};
@@ -766,10 +915,33 @@ static void vmx_port_io(struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qua
     }
 }
 
-/* Returns the faulting guest-physical address. */
-static uint64_t vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qual)
+/*
+ * A store to the xAPIC page (the default one: a guest that moves it through
+ * IA32_APIC_BASE gets plain MMIO there): the ICR high half is remembered,
+ * the low half sends. False when the store is an IPI absorbed here.
+ */
+static bool vmx_xapic_store(struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t gpa, uint64_t data)
 {
-    uint64_t gpa = axv_x86_64_vmread(VMCS(GUEST_PHYSICAL_ADDRESS));
+    uint64_t offset = GET(XAPIC_MMIO_ADDRESS, OFFSET, gpa);
+
+    if (offset == X(XAPIC_MMIO_ADDRESS_OFFSET_ICR_HIGH)) {
+        x->xapic_icr_high = (uint32_t)data; /* and the VMM sees the write too */
+    } else if (offset == X(XAPIC_MMIO_ADDRESS_OFFSET_ICR_LOW)) {
+        uint64_t icr = PREP(IA32_X2APIC_ICR, DESTINATION, GET(XAPIC_ICR_HIGH, DESTINATION, x->xapic_icr_high)) |
+                       (uint32_t)data;
+        enum icr_outcome o = vmx_icr(x, e, icr, X(XAPIC_ICR_HIGH_DESTINATION_BROADCAST));
+        if (o != ICR_PLAIN)
+            return o == ICR_EXIT;
+    }
+    axv_exit_make_mmio_write(e, gpa, sizeof(uint32_t), data);
+    return true;
+}
+
+/* False when the exit was handled here (an absorbed xAPIC IPI); *gpa: the faulting address. */
+static bool vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu *x, struct axv_exit *e, uint64_t qual,
+                              uint64_t *gpa_out)
+{
+    uint64_t gpa = *gpa_out = axv_x86_64_vmread(VMCS(GUEST_PHYSICAL_ADDRESS));
     bool write = (qual & X(EXIT_QUAL_EPT_WRITE_MASK)) != 0;
     uint32_t flags = write ? AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_WRITE : AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_READ;
     uint8_t bytes[15];
@@ -777,25 +949,32 @@ static uint64_t vmx_ept_violation(const struct axv_vcpu *v, struct axv_vmx_vcpu 
 
     if (qual & X(EXIT_QUAL_EPT_FETCH_MASK)) {
         axv_exit_make_nested_page_fault(e, gpa, AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_EXECUTE);
-        return gpa;
+        return true;
+    }
+    if (x->boot.real_mode) {
+        /* The decoder and the page walk are 64-bit mode's. */
+        axv_exit_make_nested_page_fault(e, gpa, flags);
+        return true;
     }
     uint64_t rip = axv_x86_64_vmread(VMCS(GUEST_RIP));
     size_t n = guest_fetch(v, rip, bytes, sizeof(bytes));
     if (!axv_vmx_decode_mov(bytes, n, &m) || m.store != write) {
         axv_exit_make_nested_page_fault(e, gpa, flags); /* not an access we emulate */
-        return gpa;
+        return true;
     }
+    advance_rip(m.len);
     if (m.store) {
         uint64_t data = m.has_imm ? m.imm : gpr(x, m.reg);
         if (m.width < 8)
             data &= (UINT64_C(1) << (8 * m.width)) - 1;
+        if (m.width == sizeof(uint32_t) && GET(XAPIC_MMIO_ADDRESS, PAGE, gpa) == X(XAPIC_MMIO_ADDRESS_PAGE_RESET))
+            return vmx_xapic_store(x, e, gpa, data);
         axv_exit_make_mmio_write(e, gpa, m.width, data);
     } else {
         axv_exit_make_mmio_read(e, gpa, m.width, m.reg, m.reg_width, m.sign_extend);
         x->read = READ_MMIO;
     }
-    advance_rip(m.len);
-    return gpa;
+    return true;
 }
 
 /* gpa: the EPT path's (the only exits that have one), else 0. */
@@ -834,18 +1013,25 @@ static bool vmx_decode(struct axv_vcpu *v, const struct axv_vmx_cpu *c, struct a
         vmx_port_io(x, e, qual);
         break;
     case AXV_X86_64_ROUTE_EPT_VIOLATION:
-        gpa = vmx_ept_violation(v, x, e, qual);
+        deliver = vmx_ept_violation(v, x, e, qual, &gpa);
         break;
     case AXV_X86_64_ROUTE_MSR_READ:
         axv_exit_make_sys_reg_read(e, (uint32_t)x->frame.r[AXV_X86_64_RCX], AXV_X86_64_RAX);
         x->read = READ_MSR;
         skip_insn();
         break;
-    case AXV_X86_64_ROUTE_MSR_WRITE:
-        axv_exit_make_sys_reg_write(e, (uint32_t)x->frame.r[AXV_X86_64_RCX],
-                                    (x->frame.r[AXV_X86_64_RDX] << 32) | (uint32_t)x->frame.r[AXV_X86_64_RAX]);
+    case AXV_X86_64_ROUTE_MSR_WRITE: {
+        uint32_t msr = (uint32_t)x->frame.r[AXV_X86_64_RCX];
+        uint64_t value = (x->frame.r[AXV_X86_64_RDX] << 32) | (uint32_t)x->frame.r[AXV_X86_64_RAX];
+        enum icr_outcome o = msr == X(IA32_X2APIC_ICR_MSR)
+                                 ? vmx_icr(x, e, value, X(IA32_X2APIC_ICR_DESTINATION_BROADCAST))
+                                 : ICR_PLAIN;
+        if (o == ICR_PLAIN)
+            axv_exit_make_sys_reg_write(e, msr, value);
+        deliver = o != ICR_ABSORBED;
         skip_insn();
         break;
+    }
     case AXV_X86_64_ROUTE_EXT_INT: {
         uint64_t info = axv_x86_64_vmread(VMCS(VM_EXIT_INTR_INFO));
         axv_exit_make_external_interrupt(e, (info & X(VM_EXIT_INTR_INFO_VALID_MASK))
@@ -1187,7 +1373,7 @@ uint64_t axv_x86_64_get_rip(const struct axv_vcpu *v)
     if (!v || !v->arch)
         return 0;
     const struct axv_vmx_vcpu *x = vmx_of(v);
-    return vmcs_live(v, x) ? axv_x86_64_vmread(VMCS(GUEST_RIP)) : x->rip;
+    return vmcs_live(v, x) ? axv_x86_64_vmread(VMCS(GUEST_RIP)) : entry_ip(x);
 }
 
 const struct axv_arch_ops axv_x86_64_ops = {

@@ -365,3 +365,152 @@ BM_TEST(vmx_cr_writes_the_backend_owns_get_gp)
 
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN); /* the CR exits were answered inside */
 }
+
+/* ------------------------------------------------------------ INIT / SIPI */
+#define AP_ID 1             /* tests/guests/x86_64/sipi.h */
+#define AP_REPORT 0x51
+#define AP_MARK 0x5ea7c0de
+#define X2APIC_ID_MSR 0x802
+
+/* The BSP's last ICR write (sipi.S, sipi_xapic.S keep its step number in r13). */
+static uint64_t sipi_step(struct bm_vmm *g)
+{
+    return axv_x86_64_get_gpr(&g->v[0], AXV_X86_64_R13);
+}
+
+/*
+ * What the VMM does with a cpu_up from INIT/SIPI: vCPU AP_ID, set up as a
+ * SIPI target (real mode at entry_point), runs; it asks its APIC id (the
+ * VMM answers), reports CS and the id, and powers itself off.
+ */
+static void start_real_mode_ap(struct bm_vmm *g, const struct axv_exit *up)
+{
+    static const struct axv_x86_64_setup sipi_target = {.real_mode = true};
+
+    BM_CHECK_EQ(up->u.cpu_up.target_cpu, AP_ID);
+    BM_CHECK_EQ(up->u.cpu_up.entry_point, axv_x86_64_get_gpr(&g->v[0], AXV_X86_64_R12)); /* ap_start */
+    BM_CHECK_EQ(up->u.cpu_up.entry_point & 0xfff, 0);
+    BM_CHECK_EQ(up->u.cpu_up.arg, 0);
+    bm_vmm_add_vcpu(g, up->u.cpu_up.entry_point, NULL, &sipi_target);
+    BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[AP_ID]), 0); /* IP 0 of CS = V << 8 */
+
+    struct axv_exit e = bm_vmm_run(g, AP_ID);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_READ);
+    BM_CHECK_EQ(e.u.sys_reg_read.addr, X2APIC_ID_MSR);
+    BM_CHECK_OK(axv_vcpu_complete_read(&g->v[AP_ID], AP_ID));
+    e = bm_vmm_run(g, AP_ID);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, AP_REPORT);
+    BM_CHECK_EQ(e.u.hypercall.args[0], up->u.cpu_up.entry_point >> 4); /* CS: real mode, as a SIPI sets it */
+    BM_CHECK_EQ(e.u.hypercall.args[1], AP_ID);
+    BM_CHECK_EQ(e.u.hypercall.args[2], AP_MARK);
+    BM_CHECK_EQ(axv_x86_64_get_rip(&g->v[AP_ID]), 0x1f); /* 16-bit IP past the VMCALL */
+    e = bm_vmm_run(g, AP_ID);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, AP_ID);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
+}
+
+/* The BSP starts an AP with INIT + STARTUP by WRMSR to the x2APIC ICR; the other IPIs and refusals (sipi.S). */
+BM_TEST(vmx_x2apic_init_sipi_starts_a_real_mode_ap)
+{
+    struct bm_vmm *g = guest_start("sipi");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    /* Steps 1-3 (STARTUP before INIT, INIT, INIT de-assert) made no exit. */
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    BM_CHECK_EQ(sipi_step(g), 4);
+    BM_CHECK_EQ(e.raw.code, AXV_X86_64_EXIT_WRMSR);
+    start_real_mode_ap(g, &e);
+
+    e = bm_vmm_run(g, 0); /* step 5, a second STARTUP, made none either */
+    BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
+    BM_CHECK_EQ(sipi_step(g), 6);
+    BM_CHECK_EQ(e.u.send_ipi.target_cpu, AP_ID);
+    BM_CHECK_EQ(e.u.send_ipi.vector, 0x42);
+    BM_CHECK(!e.u.send_ipi.send_to_all && !e.u.send_ipi.send_to_self);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
+    BM_CHECK_EQ(sipi_step(g), 7);
+    BM_CHECK_EQ(e.u.send_ipi.vector, 0x43);
+    BM_CHECK(e.u.send_ipi.send_to_all && !e.u.send_ipi.send_to_self);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
+    BM_CHECK_EQ(sipi_step(g), 8);
+    BM_CHECK_EQ(e.u.send_ipi.vector, 0x44);
+    BM_CHECK(e.u.send_ipi.send_to_all && e.u.send_ipi.send_to_self);
+
+    /* Not decoded: NMI, a logical destination, INIT by shorthand are the plain WRMSR. */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_WRITE);
+    BM_CHECK_EQ(sipi_step(g), 9);
+    BM_CHECK_EQ(e.u.sys_reg_write.addr, AXV_X86_64_IA32_X2APIC_ICR_MSR);
+    BM_CHECK_EQ(e.u.sys_reg_write.value, (uint64_t)AP_ID << 32 | 0x4400);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_WRITE);
+    BM_CHECK_EQ(sipi_step(g), 10);
+    BM_CHECK_EQ(e.u.sys_reg_write.value, UINT64_C(1) << 32 | 0x845);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_WRITE);
+    BM_CHECK_EQ(sipi_step(g), 11);
+    BM_CHECK_EQ(e.u.sys_reg_write.value, 0xc4500);
+
+    /* Step 12, a STARTUP after that INIT, was ignored: the guest passes. */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+    BM_CHECK_EQ(sipi_step(g), 13);
+}
+
+/* The same through the xAPIC page (EPT violations at 0xfee00300/310; sipi_xapic.S). */
+BM_TEST(vmx_xapic_init_sipi_starts_a_real_mode_ap)
+{
+    struct bm_vmm *g = guest_start("sipi_xapic");
+    struct axv_exit e = bm_vmm_run(g, 0);
+    uint64_t apic = AXV_X86_64_XAPIC_MMIO_ADDRESS_PAGE_RESET << AXV_X86_64_XAPIC_MMIO_ADDRESS_PAGE_SHIFT;
+
+    BM_CHECK_EQ(apic, 0xfee00000u);
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_WRITE); /* ICR high: the VMM sees it */
+    BM_CHECK_EQ(sipi_step(g), 1);
+    BM_CHECK_EQ(e.u.mmio_write.addr, apic + 0x310);
+    BM_CHECK_EQ(e.u.mmio_write.width, 4);
+    BM_CHECK_EQ(e.u.mmio_write.data, (uint64_t)AP_ID << 24);
+    e = bm_vmm_run(g, 0); /* steps 2 and 3, STARTUP before INIT and INIT: no exit */
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_WRITE);
+    BM_CHECK_EQ(sipi_step(g), 4);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    BM_CHECK_EQ(sipi_step(g), 5);
+    BM_CHECK_EQ(e.raw.code, AXV_X86_64_EXIT_EPT_VIOLATION);
+    BM_CHECK_EQ(e.raw.addr, apic + 0x300);
+    start_real_mode_ap(g, &e);
+
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SEND_IPI);
+    BM_CHECK_EQ(sipi_step(g), 6);
+    BM_CHECK_EQ(e.u.send_ipi.target_cpu, AP_ID);
+    BM_CHECK_EQ(e.u.send_ipi.vector, 0x46);
+    BM_CHECK(!e.u.send_ipi.send_to_all && !e.u.send_ipi.send_to_self);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_WRITE); /* NMI: the plain write */
+    BM_CHECK_EQ(sipi_step(g), 7);
+    BM_CHECK_EQ(e.u.mmio_write.addr, apic + 0x300);
+    BM_CHECK_EQ(e.u.mmio_write.width, 4);
+    BM_CHECK_EQ(e.u.mmio_write.data, 0x4400);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+    BM_CHECK_EQ(sipi_step(g), 8);
+}
+
+/* A real-mode setup: the entry must be below 1 MiB. */
+BM_TEST(vmx_real_mode_setup_checks_the_entry)
+{
+    static const struct axv_x86_64_setup real = {.real_mode = true};
+    static struct axv_vcpu v;
+    struct axv_vcpu_config vc = {.vm_id = 1, .vcpu_id = 0};
+    struct bm_vmm *g = guest_start("nop");
+
+    memset(&v, 0, sizeof(v));
+    BM_CHECK_OK(axv_vcpu_create(&v, &vc, &axv_x86_64_ops, bm_hal()));
+    BM_CHECK_EQ(axv_vcpu_setup(&v, 0x100000, &g->vm.npt, &real), AXV_ERR_INVALID_INPUT);
+    BM_CHECK_OK(axv_vcpu_destroy(&v));
+}
