@@ -35,6 +35,7 @@ void axv_rv_asm_defs(void)
     DEFINE(FRAME_HTVAL, offsetof(struct axv_rv_frame, htval));
     DEFINE(FRAME_HTINST, offsetof(struct axv_rv_frame, htinst));
     DEFINE(FRAME_HOST_STVEC, offsetof(struct axv_rv_frame, host_stvec));
+    DEFINE(FRAME_HOST_SSCRATCH, offsetof(struct axv_rv_frame, host_sscratch));
     DEFINE(FRAME_HOST_SSTATUS, offsetof(struct axv_rv_frame, host_sstatus));
     DEFINE(FRAME_HOST_HSTATUS, offsetof(struct axv_rv_frame, host_hstatus));
     DEFINE(FRAME_HOST_REGS, offsetof(struct axv_rv_frame, host_regs));

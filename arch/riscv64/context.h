@@ -21,6 +21,7 @@ struct axv_rv_frame {
     uint64_t enter_returns;  /* 0: axv_rv_run (tail-calls the decode), else axv_rv_enter (returns) */
     uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
+    uint64_t host_sscratch;  /* a host kernel's (Linux keeps 0 there in kernel mode) */
     uint64_t host_sstatus;
     uint64_t host_hstatus;
     uint64_t host_regs[16];  /* ra, sp, gp, tp, s0..s11 */

@@ -28,6 +28,8 @@
 
 /* The host's CSRs and registers back from the frame (t6); uses t0 only. */
     .macro host_restore
+    ld t0, FRAME_HOST_SSCRATCH(t6)  /* before sstatus may let an interrupt in */
+    csrw sscratch, t0
     ld t0, FRAME_HOST_STVEC(t6)
     csrw stvec, t0
     ld t0, FRAME_HOST_HSTATUS(t6)
@@ -94,7 +96,8 @@ axv_rv_enter:
     ld t1, FRAME_EXIT_VEC(a0)       /* axv_rv_exit: one load, not auipc + addi */
     csrrw t0, stvec, t1
     sd t0, FRAME_HOST_STVEC(a0)
-    csrw sscratch, a0
+    csrrw t0, sscratch, a0          /* the host's sscratch comes back on exit */
+    sd t0, FRAME_HOST_SSCRATCH(a0)
     ld t0, FRAME_SEPC(a0)
     csrw sepc, t0
 

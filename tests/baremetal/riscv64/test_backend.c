@@ -107,7 +107,10 @@ BM_TEST(rv_hypercall_exit_record)
     struct axv_exit e;
 
     memset(&e, 0xa5, sizeof(e));
+    bm_csrw(sscratch, 0x5c5c5c5c5c5c5c5cu); /* the host's: the backend gives it back */
     BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+    BM_CHECK_EQ(bm_csrr(sscratch), 0x5c5c5c5c5c5c5c5cu);
+    bm_csrw(sscratch, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
     BM_CHECK_EQ(e.u.hypercall.nr, (UINT64_C(0x09abcdef) << 32) | 7);
     for (int i = 0; i < 6; i++)
@@ -131,7 +134,10 @@ BM_TEST(rv_hypercall_exit_record)
     BM_CHECK(axv_riscv64_get_pc(&g->v[0]) > pc, "sepc moved on: 0x%llx after 0x%llx",
              (unsigned long long)axv_riscv64_get_pc(&g->v[0]), (unsigned long long)pc);
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x43));
+    bm_csrw(sscratch, 0x3c3c3c3c3c3c3c3cu); /* and on the decoded (slow) way out */
     e = bm_vmm_run(g, 0);
+    BM_CHECK_EQ(bm_csrr(sscratch), 0x3c3c3c3c3c3c3c3cu);
+    bm_csrw(sscratch, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
