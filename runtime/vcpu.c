@@ -344,15 +344,17 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     if (__builtin_expect(!exit || !v, 0))
         return AXV_ERR_INVALID_INPUT;
     /* A busy word is no state, and a never-created vCPU is Invalid: both
-     * decline. Bind publishes pcpu before the state that allows run. */
+     * decline. */
     if (!fast_shape || axv_load(&v->state) != AXV_VCPU_READY_FOR_RUN || v->run_checks || v->trace.recs)
         return axv_vcpu_run_checked(v, exit);
 
     /* The claim as axv_current_claim() makes it, through the slot pointer
-     * the per-CPU object keeps (no table base held across the run). */
-    struct axv_vcpu **slot = v->pcpu->current;
-    if (axv_vcpu_this_cpu(v) != v->pcpu->cpu_id || __atomic_load_n(slot, __ATOMIC_RELAXED))
+     * the per-CPU object keeps (no table base held across the run). pcpu
+     * is read once: a caller on the wrong CPU may race with an unbind. */
+    struct axv_percpu *pc = __atomic_load_n(&v->pcpu, __ATOMIC_RELAXED);
+    if (!pc || axv_vcpu_this_cpu(v) != pc->cpu_id || __atomic_load_n(pc->current, __ATOMIC_RELAXED))
         return axv_vcpu_run_checked(v, exit);
+    struct axv_vcpu **slot = pc->current;
     __atomic_store_n(slot, v, __ATOMIC_RELAXED);
     if (!axv_cas(&v->state, AXV_VCPU_READY_FOR_RUN, info->during)) {
         __atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
@@ -363,6 +365,7 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
     enum axv_err err = axv_vcpu_run_op(v, exit);
     if (__builtin_expect(err != AXV_OK, 0))
         return axv_vcpu_run_failed(v, err);
+    /* Running: no unbind can have changed pcpu meanwhile. */
     axv_store(&v->state, AXV_VCPU_READY_FOR_RUN);
     __atomic_store_n(v->pcpu->current, NULL, __ATOMIC_RELEASE);
     axv_vcpu_exit_delivered(v, exit);
