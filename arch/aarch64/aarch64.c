@@ -549,22 +549,11 @@ static __attribute__((noinline, cold)) enum axv_err a64_exit_sync_slow(struct ax
     axv_a64_resume(f);
 }
 
-/* A hypercall exit: x0 = nr, x1..x6 = arguments. Written out rather than
- * through axv_exit_make_hypercall, whose copy loop GCC keeps as a loop
- * (and a memcpy here would be a call): this is four ldp and four stp. */
+/* A hypercall exit: x0 = nr, x1..x6 = arguments. */
 static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_frame *f, uint64_t esr)
 {
-    /* All loads before any store: e might alias the frame as far as the
-     * compiler knows, and interleaving would defeat the ldp/stp pairing. */
-    uint64_t nr = f->x[0], a0 = f->x[1], a1 = f->x[2], a2 = f->x[3], a3 = f->x[4], a4 = f->x[5], a5 = f->x[6];
-    uint64_t pc = f->elr;
-    uint64_t *args = e->u.hypercall.args;
-
-    _Static_assert(sizeof(e->u.hypercall.args) == 6 * sizeof(f->x[0]), "a hypercall exit has x1..x6");
-    e->kind = AXV_EXIT_HYPERCALL;
-    e->u.hypercall.nr = nr;
-    args[0] = a0, args[1] = a1, args[2] = a2, args[3] = a3, args[4] = a4, args[5] = a5;
-    a64_raw(e, esr, 0, 0, pc); /* FAR_EL2 is UNKNOWN after an HVC */
+    axv_exit_make_hypercall(e, f->x[0], &f->x[1]);
+    a64_raw(e, esr, 0, 0, f->elr); /* FAR_EL2 is UNKNOWN after an HVC */
 }
 
 /*

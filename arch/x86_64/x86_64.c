@@ -815,12 +815,19 @@ static bool vmx_cr_access(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x, u
     return true;
 }
 
+/* The hypercall convention's arguments: rdi, rsi, rdx, rcx, r8, r9 (nr in rax). */
+static inline void vmx_hypercall_args(const uint64_t *r, uint64_t args[6])
+{
+    args[0] = r[AXV_X86_64_RDI], args[1] = r[AXV_X86_64_RSI], args[2] = r[AXV_X86_64_RDX];
+    args[3] = r[AXV_X86_64_RCX], args[4] = r[AXV_X86_64_R8], args[5] = r[AXV_X86_64_R9];
+}
+
 static void vmx_vmcall(struct axv_vmx_vcpu *x, struct axv_exit *e)
 {
     const uint64_t *r = x->frame.r;
     uint64_t nr = r[AXV_X86_64_RAX];
-    uint64_t args[6] = {r[AXV_X86_64_RDI], r[AXV_X86_64_RSI], r[AXV_X86_64_RDX],
-                        r[AXV_X86_64_RCX], r[AXV_X86_64_R8], r[AXV_X86_64_R9]};
+    uint64_t args[6];
+    vmx_hypercall_args(r, args);
     const struct axv_x86_64_call_info *call = axv_x86_64_call_find(nr);
 
     skip_insn();
@@ -1211,17 +1218,10 @@ static enum axv_err vmx_hypercall_exit(struct axv_vmx_vcpu *x)
 {
     struct axv_exit *e = x->out;
     const uint64_t *g = x->frame.r;
+    uint64_t args[6];
 
-    /* The fields one by one: the generated constructor copies a stack array
-     * in a loop, and the registers are not in argument order in the frame. */
-    e->kind = AXV_EXIT_HYPERCALL;
-    e->u.hypercall.nr = g[AXV_X86_64_RAX];
-    e->u.hypercall.args[0] = g[AXV_X86_64_RDI];
-    e->u.hypercall.args[1] = g[AXV_X86_64_RSI];
-    e->u.hypercall.args[2] = g[AXV_X86_64_RDX];
-    e->u.hypercall.args[3] = g[AXV_X86_64_RCX];
-    e->u.hypercall.args[4] = g[AXV_X86_64_R8];
-    e->u.hypercall.args[5] = g[AXV_X86_64_R9];
+    vmx_hypercall_args(g, args);
+    axv_exit_make_hypercall(e, g[AXV_X86_64_RAX], args);
     /* A VMCALL exit has no qualification (the CPU clears it), no
      * guest-physical address and no instruction information (undefined). */
     e->raw.source = AXV_RAW_SOURCE_VMX;
