@@ -1,7 +1,7 @@
 /*
  * The harness's own tests that hold on every platform: printf, the frame
- * allocator, cleanups. Platform-specific ones (exception level, nested page
- * tables, the timer) stay in tests/baremetal/<arch>/main.c.
+ * allocator, the clock, cleanups. Platform-specific ones (exception level,
+ * nested page tables, the timer's rate) stay in tests/baremetal/<arch>/main.c.
  */
 #include "bm.h"
 #include "bm_test.h"
@@ -21,6 +21,20 @@ BM_TEST(harness_printf)
     char small[5];
     BM_CHECK_EQ(bm_snprintf(small, sizeof(small), "%s", "abcdefgh"), 8);
     BM_CHECK(bm_strcmp(small, "abcd") == 0, "got \"%s\"", small);
+}
+
+/* The platform clock (bm_now_ns, the HAL's now_ns) moves forward, never back. */
+BM_TEST(harness_clock)
+{
+    uint64_t t0 = bm_now_ns(), prev = t0, t1 = t0;
+    for (unsigned i = 0; i < 1000000 && t1 - t0 < 1000000; i++) {
+        t1 = bm_now_ns();
+        BM_CHECK(t1 >= prev, "time went back: %llu after %llu", (unsigned long long)t1, (unsigned long long)prev);
+        prev = t1;
+    }
+    BM_CHECK(t1 - t0 >= 1000000, "less than 1 ms passed in a million reads (%llu ns)",
+             (unsigned long long)(t1 - t0));
+    BM_CHECK_EQ(bm_hal()->now_ns(bm_hal()->ctx) >= t1, 1);
 }
 
 BM_TEST(harness_alloc)

@@ -9,6 +9,7 @@
 #include "axv/riscv64.h"
 #include "bm.h"
 #include "bm_arch.h"
+#include "bm_bench.h"
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
@@ -21,30 +22,16 @@ static const struct bm_backend be = {&axv_riscv64_ops, 0x0900000100000000u, axv_
 BM_TEST(bench_sbi_round_trip)
 {
     struct bm_vmm *m = bm_vmm_start(&be, "sbi_bench", NULL, NULL);
-    struct axv_vcpu *v = &m->v[0];
     struct axv_exit e;
-    uint64_t calls = 0, ticks = 0;
+    uint64_t ticks = 0;
+    /* The report: FID 1 (nr = EID << 32 | FID). */
+    uint64_t calls = bm_bench_loop(&m->v[0], &e, 0xffffffffu, 1, NULL, &ticks);
 
-    /* The VMM loop being measured: as small as a real one. */
-    for (;;) {
-        BM_CHECK_OK(axv_vcpu_run(v, &e));
-        if (e.kind != AXV_EXIT_HYPERCALL)
-            break;
-        if ((e.u.hypercall.nr & 0xffffffffu) == 1) {
-            ticks = e.u.hypercall.args[0];
-            continue;
-        }
-        calls++;
-        axv_vcpu_set_return_value(v, 0);
-    }
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
     BM_CHECK_EQ(calls, ITERATIONS);
-    uint64_t insns_x100 = ticks * (1000000000u / BM_RV_TIMEBASE_HZ) * 100u / ITERATIONS;
-    bm_printf("riscv64 sbi round trip: %llu.%02llu instructions (time %llu ticks at %llu Hz over %u calls); "
-              "minimal switch %u: ratio %llu.%02llu (target <= 1.25, <= 200 instructions)\n",
-              (unsigned long long)(insns_x100 / 100), (unsigned long long)(insns_x100 % 100),
-              (unsigned long long)ticks, (unsigned long long)BM_RV_TIMEBASE_HZ, ITERATIONS, MINIMAL_SWITCH,
-              (unsigned long long)(insns_x100 / MINIMAL_SWITCH / 100),
-              (unsigned long long)(insns_x100 / MINIMAL_SWITCH % 100));
+    bm_printf("riscv64 bench: time %llu ticks at %llu Hz over %u calls\n", (unsigned long long)ticks,
+              (unsigned long long)BM_RV_TIMEBASE_HZ, ITERATIONS);
+    bm_bench_report("riscv64 sbi round trip", ticks * (1000000000u / BM_RV_TIMEBASE_HZ) * 100u / ITERATIONS,
+                    MINIMAL_SWITCH, "<= 1.25, <= 200 instructions");
 }
 #endif
