@@ -140,4 +140,5 @@ check-aarch64-harness: $(BM_A64_OUT)/host.elf $(BM_A64_OUT)/host-selftest-fail.e
 bench-aarch64: $(BM_A64_OUT)/host-bench.elf
 	BM_IMAGE=$< BM_QEMU_EXTRA="-icount shift=0 $(BM_QEMU_EXTRA)" $(BM_DIR)/run.sh aarch64
 profile-aarch64: $(BM_A64_OUT)/host-bench.elf
-	$(PYTHON) $(BM_DIR)/profile.py aarch64
+	$(PYTHON) $(BM_DIR)/profile.py aarch64 loop
+	$(PYTHON) $(BM_DIR)/profile.py aarch64 handler

@@ -151,4 +151,5 @@ check-riscv64-harness: $(BM_RV_OUT)/host.elf $(BM_RV_OUT)/host-selftest-fail.elf
 bench-riscv64: $(BM_RV_OUT)/host-bench.elf
 	BM_IMAGE=$< BM_QEMU_EXTRA="-icount shift=0 $(BM_QEMU_EXTRA)" $(BM_DIR)/run.sh riscv64
 profile-riscv64: $(BM_RV_OUT)/host-bench.elf
-	$(PYTHON) $(BM_DIR)/profile.py riscv64
+	$(PYTHON) $(BM_DIR)/profile.py riscv64 loop
+	$(PYTHON) $(BM_DIR)/profile.py riscv64 handler

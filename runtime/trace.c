@@ -9,6 +9,7 @@ enum axv_err axv_trace_attach(struct axv_vcpu *v, struct axv_trace_rec *recs, ui
     if (!v || (recs && (cap == 0 || (cap & (cap - 1)))))
         return AXV_ERR_INVALID_INPUT;
     v->trace.recs = recs;
+    v->traced = recs != NULL;
     v->trace.cap = recs ? cap : 0;
     v->trace.head = 0;
     axv_trace_enable_all(v, 1);

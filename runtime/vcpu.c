@@ -42,6 +42,127 @@ static inline void axv_vcpu_trace(struct axv_vcpu *v, uint32_t tp, uint32_t from
 #endif
 }
 
+/*
+ * fp(args), made a direct call to `hint` when fp is it (Linux's
+ * INDIRECT_CALL_1). The hints are build options (hal.h, arch.h): after a
+ * guest exit the branch predictors may be cold, and an indirect call then
+ * costs ~30 cycles, about 0.4% of a KVM exit here.
+ */
+#define AXV_HINTED_CALL(fp, hint, ...) (__builtin_expect((fp) == (hint), 1) ? (hint)(__VA_ARGS__) : (fp)(__VA_ARGS__))
+
+#ifdef AXV_HAL_CPU_ID_HINT
+uint32_t AXV_HAL_CPU_ID_HINT(void *ctx);
+#define axv_vcpu_this_cpu(v) AXV_HINTED_CALL((v)->hal->cpu_id, AXV_HAL_CPU_ID_HINT, (v)->hal->ctx)
+#else
+#define axv_vcpu_this_cpu(v) (v)->hal->cpu_id((v)->hal->ctx)
+#endif
+#ifdef AXV_RUN_HINT
+enum axv_err AXV_RUN_HINT(struct axv_vcpu *v, struct axv_exit *exit);
+#define axv_vcpu_run_op(v, e) AXV_HINTED_CALL((v)->ops->run, AXV_RUN_HINT, (v), (e))
+#else
+#define axv_vcpu_run_op(v, e) (v)->ops->run((v), (e))
+#endif
+#ifdef AXV_COMPLETE_READ_HINT
+enum axv_err AXV_COMPLETE_READ_HINT(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value);
+#define axv_vcpu_complete_read_op(v, s, x) AXV_HINTED_CALL((v)->ops->complete_read, AXV_COMPLETE_READ_HINT, (v), (s), (x))
+#else
+#define axv_vcpu_complete_read_op(v, s, x) (v)->ops->complete_read((v), (s), (x))
+#endif
+
+#ifndef AXV_NO_TRACE
+static __attribute__((noinline)) void axv_vcpu_trace_exit(struct axv_vcpu *v, const struct axv_exit *exit, uint32_t to)
+{
+    uint32_t tp = axv_trace_point_of_exit(exit->kind);
+    if (axv_trace_wants(&v->trace, tp)) {
+        uint64_t a0, a1;
+        axv_exit_trace_args(exit, &a0, &a1);
+        axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, to, AXV_OK, a0, a1);
+    }
+}
+#endif
+
+/*
+ * axv_exit_kind_is_read() for an exit known valid (validated, or from a
+ * trusted backend): every kind is below AXV_EXIT__LIMIT, so with a mask the
+ * range test can go (the shift takes the kind modulo 64 as written).
+ */
+static inline bool axv_exit_kind_is_read_valid(uint32_t kind)
+{
+#ifdef AXV_EXIT_READ_KINDS
+    return (AXV_EXIT_READ_KINDS >> (kind & 63u)) & 1u;
+#else
+    return axv_exit_kind_is_read((enum axv_exit_kind)kind);
+#endif
+}
+
+/* Gives the guest the value an exit handler answered: a read's, or a return value. */
+static inline __attribute__((always_inline)) enum axv_err axv_vcpu_answer(struct axv_vcpu *v, const struct axv_exit *exit,
+                                                                        uint64_t value)
+{
+    if (__builtin_expect(axv_exit_kind_is_read(exit->kind), 0)) {
+        struct axv_exit_read_shape shape;
+        if (!axv_exit_read_shape(exit, &shape))
+            return AXV_ERR_INVALID_INPUT;
+        return axv_vcpu_complete_read_op(v, &shape, axv_read_value_shape(&shape, value));
+    }
+    if (v->ret_reg) {
+        *v->ret_reg = value;
+        return AXV_OK;
+    }
+    return v->ops->set_return_value(v, value);
+}
+
+/*
+ * One run with an exit handler (axv_vcpu_config.on_exit): the handler gets
+ * each exit while the vCPU stays Running; what it handles is answered and
+ * the guest entered again, until it hands an exit to run's caller or an op
+ * fails. Each re-entry's exit is validated as the first one was; a handled
+ * exit is traced as Running -> Running.
+ */
+static __attribute__((noinline)) enum axv_err axv_vcpu_handle_exits(struct axv_vcpu *v, struct axv_exit *exit)
+{
+    /* Fixed for the vCPU's life: loaded once, not per exit. */
+    const axv_exit_handler handler = v->on_exit;
+    void *const ctx = v->on_exit_ctx;
+    uint64_t *const ret_reg = v->ret_reg;
+    enum axv_err (*const run)(struct axv_vcpu *, struct axv_exit *) = v->ops->run;
+
+    for (;;) {
+        const struct axv_exit_verdict verdict = handler(ctx, v, exit);
+        const uint64_t action = verdict.action, value = verdict.value;
+        enum axv_err err = AXV_OK;
+
+        if (__builtin_expect(axv_exit_kind_is_read_valid(exit->kind), 0)) {
+            if (action != AXV_EXIT_ANSWER)
+                return AXV_OK; /* delivered: a read is never resumed without its value */
+            err = axv_vcpu_answer(v, exit, value);
+        } else if (action == AXV_EXIT_ANSWER) {
+            if (__builtin_expect(ret_reg != NULL, 1))
+                *ret_reg = value;
+            else
+                err = v->ops->set_return_value(v, value);
+        } else if (action != AXV_EXIT_RESUME) {
+            return AXV_OK; /* delivered */
+        }
+        if (err)
+            return err;
+        /* read_pending is clear in a run: only tracing and validation remain. */
+        if (__builtin_expect(v->run_checks != 0, 0)) {
+#ifndef AXV_NO_TRACE
+            if (v->traced)
+                axv_vcpu_trace_exit(v, exit, AXV_VCPU_RUNNING);
+#endif
+            err = run(v, exit);
+            if (!err && v->validate_exits)
+                err = axv_exit_validate(exit, NULL);
+        } else {
+            err = run(v, exit);
+        }
+        if (err)
+            return err;
+    }
+}
+
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_call_op(struct axv_vcpu *v, enum axv_arch_op op,
                                                                           struct axv_call *c)
 {
@@ -61,13 +182,19 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_call_op(struc
     case AXV_ARCH_OP_RUN: {
         /* A backend that reports a malformed exit has failed like any other op. */
         enum axv_err err = ops->run(v, c->exit);
-        return err || !v->validate_exits ? err : axv_exit_validate(c->exit, NULL);
+        if (!err && v->validate_exits)
+            err = axv_exit_validate(c->exit, NULL);
+        return err || !v->on_exit ? err : axv_vcpu_handle_exits(v, c->exit);
     }
     case AXV_ARCH_OP_SET_GPR:
         return ops->set_gpr(v, c->reg, c->value);
     case AXV_ARCH_OP_INJECT_INTERRUPT:
         return ops->inject_interrupt(v, (uint32_t)c->value);
     case AXV_ARCH_OP_SET_RETURN_VALUE:
+        if (v->ret_reg) {
+            *v->ret_reg = c->value;
+            return AXV_OK;
+        }
         return ops->set_return_value(v, c->value);
     case AXV_ARCH_OP_DESTROY:
         return v->arch_live ? ops->destroy(v) : AXV_OK;
@@ -216,8 +343,11 @@ enum axv_err axv_vcpu_create(struct axv_vcpu *v, const struct axv_vcpu_config *c
         .vcpu_id = cfg->vcpu_id,
         .favor_cpu = cfg->favor_cpu,
         .affinity = cfg->affinity,
+        .run_checks = 0,
         .ops = ops,
         .hal = hal,
+        .on_exit = cfg->on_exit,
+        .on_exit_ctx = cfg->on_exit_ctx,
     };
     v->validate_exits = !ops->trusted_exits;
     enum axv_err err = ops->create(v, cfg->arch_config);
@@ -249,17 +379,6 @@ enum axv_err axv_vcpu_unbind(struct axv_vcpu *v)
     return axv_vcpu_fire(v, AXV_EVENT_UNBIND, &c);
 }
 
-#ifndef AXV_NO_TRACE
-static __attribute__((noinline)) void axv_vcpu_trace_exit(struct axv_vcpu *v, const struct axv_exit *exit)
-{
-    uint32_t tp = axv_trace_point_of_exit(exit->kind);
-    if (axv_trace_wants(&v->trace, tp)) {
-        uint64_t a0, a1;
-        axv_exit_trace_args(exit, &a0, &a1);
-        axv_trace_record(&v->trace, axv_now(v), tp, AXV_VCPU_RUNNING, AXV_VCPU_READY, AXV_OK, a0, a1);
-    }
-}
-#endif
 
 /* After any run that delivered an exit: remember a read's shape, trace the exit. */
 static inline __attribute__((always_inline)) void axv_vcpu_exit_delivered(struct axv_vcpu *v, const struct axv_exit *exit)
@@ -267,8 +386,8 @@ static inline __attribute__((always_inline)) void axv_vcpu_exit_delivered(struct
     if (axv_exit_kind_is_read(exit->kind))
         v->read_pending = axv_exit_read_shape(exit, &v->read_shape);
 #ifndef AXV_NO_TRACE
-    if (v->trace.recs)
-        axv_vcpu_trace_exit(v, exit);
+    if (v->traced)
+        axv_vcpu_trace_exit(v, exit, AXV_VCPU_READY);
 #endif
 }
 
@@ -288,33 +407,6 @@ static __attribute__((noinline)) enum axv_err axv_vcpu_run_checked(struct axv_vc
     axv_vcpu_exit_delivered(v, exit);
     return AXV_OK;
 }
-
-/*
- * fp(args), made a direct call to `hint` when fp is it (Linux's
- * INDIRECT_CALL_1). The hints are build options (hal.h, arch.h): after a
- * guest exit the branch predictors may be cold, and an indirect call then
- * costs ~30 cycles, about 0.4% of a KVM exit here.
- */
-#define AXV_HINTED_CALL(fp, hint, ...) (__builtin_expect((fp) == (hint), 1) ? (hint)(__VA_ARGS__) : (fp)(__VA_ARGS__))
-
-#ifdef AXV_HAL_CPU_ID_HINT
-uint32_t AXV_HAL_CPU_ID_HINT(void *ctx);
-#define axv_vcpu_this_cpu(v) AXV_HINTED_CALL((v)->hal->cpu_id, AXV_HAL_CPU_ID_HINT, (v)->hal->ctx)
-#else
-#define axv_vcpu_this_cpu(v) (v)->hal->cpu_id((v)->hal->ctx)
-#endif
-#ifdef AXV_RUN_HINT
-enum axv_err AXV_RUN_HINT(struct axv_vcpu *v, struct axv_exit *exit);
-#define axv_vcpu_run_op(v, e) AXV_HINTED_CALL((v)->ops->run, AXV_RUN_HINT, (v), (e))
-#else
-#define axv_vcpu_run_op(v, e) (v)->ops->run((v), (e))
-#endif
-#ifdef AXV_COMPLETE_READ_HINT
-enum axv_err AXV_COMPLETE_READ_HINT(struct axv_vcpu *v, const struct axv_exit_read_shape *shape, uint64_t value);
-#define axv_vcpu_complete_read_op(v, s, x) AXV_HINTED_CALL((v)->ops->complete_read, AXV_COMPLETE_READ_HINT, (v), (s), (x))
-#else
-#define axv_vcpu_complete_read_op(v, s, x) (v)->ops->complete_read((v), (s), (x))
-#endif
 
 /* The one state run is legal from in the spec (checked in fast_shape below). */
 #define AXV_VCPU_READY_FOR_RUN AXV_VCPU_READY
@@ -345,7 +437,7 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
         return AXV_ERR_INVALID_INPUT;
     /* A busy word is no state, and a never-created vCPU is Invalid: both
      * decline. */
-    if (!fast_shape || axv_load(&v->state) != AXV_VCPU_READY_FOR_RUN || v->run_checks || v->trace.recs)
+    if (!fast_shape || axv_load(&v->state) != AXV_VCPU_READY_FOR_RUN || v->run_checks)
         return axv_vcpu_run_checked(v, exit);
 
     /* The claim as axv_current_claim() makes it, through the slot pointer
@@ -363,6 +455,8 @@ enum axv_err axv_vcpu_run(struct axv_vcpu *v, struct axv_exit *exit)
 
     /* Trusted exits only here (run_checks): no validation to do. */
     enum axv_err err = axv_vcpu_run_op(v, exit);
+    if (v->on_exit && err == AXV_OK)
+        err = axv_vcpu_handle_exits(v, exit);
     if (__builtin_expect(err != AXV_OK, 0))
         return axv_vcpu_run_failed(v, err);
     /* Running: no unbind can have changed pcpu meanwhile. */
@@ -426,7 +520,7 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_fire_light(st
     const struct axv_vcpu_event_info *info = &axv_vcpu_events[ev];
     const bool fast_shape = !info->exclusive && !info->on_cpu && info->n_ops == 1;
 
-    if (fast_shape && v && axv_vcpu_sm_keeps(axv_load(&v->state), ev) && !v->trace.recs) {
+    if (fast_shape && v && axv_vcpu_sm_keeps(axv_load(&v->state), ev) && !v->traced) {
         struct axv_call c = {.reg = reg, .value = value};
         enum axv_err err = axv_vcpu_call_op(v, (enum axv_arch_op)info->ops[0], &c);
         if (__builtin_expect(err == AXV_OK, 1))

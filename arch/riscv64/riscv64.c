@@ -225,6 +225,7 @@ static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
                        PREP(HSTATUS, VSXL, 2);
     r->vs.vstimecmp = ~UINT64_C(0); /* no timer until the guest sets one */
     v->arch = r;
+    v->ret_reg = &r->frame.x[GPR_A0]; /* what rv_set_return_value writes */
     return AXV_OK;
 }
 

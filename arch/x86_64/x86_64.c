@@ -573,6 +573,7 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
     x->slow = SLOW_STATE;
     x->xcr0 = XCR0_X87;
     v->arch = x;
+    v->ret_reg = &x->frame.r[AXV_X86_64_RAX]; /* what vmx_set_return_value writes */
     return AXV_OK;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Where one bench round trip's instructions go, per function.
 
-    tests/baremetal/profile.py ARCH        ARCH: aarch64 or riscv64
+    tests/baremetal/profile.py ARCH [PATH]   ARCH: aarch64 or riscv64
+                                            PATH: loop (default) or handler
 
 Runs ARCH's bench image (make the host-bench.elf first; `make profile-ARCH`
 does) under QEMU with one instruction per translation block and the exec
@@ -38,6 +39,9 @@ ARCHES = {
                  "-semihosting", "-nic", "none", "-bios", "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin"],
     },
 }
+# Which round trips count: those that ran the VMM loop of a bench test, or
+# the exit handler the handled bench gives its vCPU (tests/baremetal/common/bench.c).
+WITNESSES = {"loop": r"bm_test_fn_bench_[a-z]+_round_trip", "handler": "bm_bench_handler"}
 LOG_LINE = re.compile(r"Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/")
 
 
@@ -68,11 +72,15 @@ def first_trap(tool, elf, trap):
 
 
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in ARCHES:
-        if len(sys.argv) == 2 and sys.argv[1] == "x86_64":
+    if len(sys.argv) not in (2, 3) or sys.argv[1] not in ARCHES:
+        if len(sys.argv) >= 2 and sys.argv[1] == "x86_64":
             fail("x86_64 runs under Bochs, which has no per-instruction log to stream; count from objdump")
-        fail("usage: profile.py aarch64|riscv64")
+        fail("usage: profile.py aarch64|riscv64 [loop|handler]")
     arch = sys.argv[1]
+    mode = sys.argv[2] if len(sys.argv) == 3 else "loop"
+    if mode not in WITNESSES:
+        fail(f"unknown path {mode}: loop or handler")
+    witness = WITNESSES[mode]
     cfg = ARCHES[arch]
     out = f"out/baremetal/{arch}"
     image, guest = f"{out}/host-bench.elf", f"{out}/guests/{cfg['guest']}.elf"
@@ -98,9 +106,9 @@ def main():
         # A segment between two markers counts only if the bench loop ran
         # in it: every guest image is linked at the same address, so other
         # tests' guests may execute the marker's PC too.
-        bench_fn = [a for a, n in syms if n.startswith("bm_test_fn_bench_")]
-        if not bench_fn:
-            fail(f"{image}: no bm_test_fn_bench_* function")
+        bench_fn = [a for a, n in syms if re.fullmatch(witness, n)]
+        if len(bench_fn) != 1:
+            fail(f"{image}: {len(bench_fn)} functions match {witness}, not one")
         bench_lo = bench_fn[0]
         bench_hi = starts[bisect.bisect_right(starts, bench_lo)] if bench_lo != starts[-1] else host_hi
         hits, valid, trips, current = 0, 0, [], None
@@ -135,7 +143,7 @@ def main():
         name = "GUEST" if pc == marker else owner(pc)
         counts[name] = counts.get(name, 0) + 1
     total = len(first) + 1
-    print(f"{arch} bench round trip, round trip {SKIP + 1}: {total} instructions (marker {marker:#x})")
+    print(f"{arch} bench round trip ({mode}), round trip {SKIP + 1}: {total} instructions (marker {marker:#x})")
     for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {n:5d}  {name}")
     if len(second) != len(first):

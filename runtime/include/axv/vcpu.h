@@ -18,12 +18,53 @@
 #include "axv/percpu.h"
 #include "axv/trace.h"
 
+struct axv_vcpu;
+
+/*
+ * What an exit handler made of an exit (axv_vcpu_config.on_exit).
+ *   DELIVER: axv_vcpu_run() returns the exit to its caller, as without a handler.
+ *   RESUME:  handled, nothing to give the guest; it is entered again.
+ *   ANSWER:  handled; `value` completes the read (as axv_vcpu_complete_read()
+ *            would) or, for any other exit, becomes the guest's return value
+ *            (as axv_vcpu_set_return_value() would); the guest is entered again.
+ * A read exit the handler RESUMEs, or any other action, is delivered instead:
+ * a read is never left without its value.
+ */
+enum axv_exit_action {
+    AXV_EXIT_DELIVER = 0,
+    AXV_EXIT_RESUME = 1,
+    AXV_EXIT_ANSWER = 2,
+};
+
+/* Two words, no padding: returned in two registers on every supported ABI.
+ * Aligned to 16 so that GCC does not build it in memory under -mstrict-align. */
+struct axv_exit_verdict {
+    _Alignas(16) uint64_t action; /* enum axv_exit_action */
+    uint64_t value;
+};
+
+/* A handler's verdicts. Macros: GCC 12 gives an inlined function that
+ * returns a struct a stack frame it never uses. */
+#define axv_exit_deliver() ((struct axv_exit_verdict){AXV_EXIT_DELIVER, 0})
+#define axv_exit_resume() ((struct axv_exit_verdict){AXV_EXIT_RESUME, 0})
+#define axv_exit_answer(value) ((struct axv_exit_verdict){AXV_EXIT_ANSWER, (value)})
+
+/*
+ * Called inside axv_vcpu_run(), on its thread, for every exit while the vCPU
+ * is Running; the exits it handles never leave the run (as KVM handles
+ * exits in the kernel before going back to user space). The vCPU is
+ * Running meanwhile: lifecycle and register calls on it are refused.
+ */
+typedef struct axv_exit_verdict (*axv_exit_handler)(void *ctx, struct axv_vcpu *v, const struct axv_exit *exit);
+
 struct axv_vcpu_config {
     uint32_t vm_id;
     uint32_t vcpu_id;          /* 0 is the bootstrap processor */
     uint32_t favor_cpu;        /* physical CPU the scheduler should prefer */
     uint64_t affinity;         /* allowed physical CPUs, bit per CPU; 0 = any */
     const void *arch_config;   /* handed to ops->create */
+    axv_exit_handler on_exit;  /* NULL: every exit is returned by axv_vcpu_run() */
+    void *on_exit_ctx;         /* its first argument */
 };
 
 /*
@@ -37,15 +78,23 @@ struct axv_vcpu {
         struct {
             bool read_pending;   /* last exit was a read not yet completed */
             bool validate_exits; /* the backend's ops->trusted_exits is false */
+            bool traced;         /* trace.recs is set (axv_trace_attach) */
         };
-        uint16_t run_checks;     /* both at once, for the exit path's one test */
+        uint32_t run_checks;     /* all at once, for the exit path's one test */
     };
     bool arch_live;            /* backend resources not yet destroyed */
     struct axv_exit_read_shape read_shape; /* of that read */
     const struct axv_arch_ops *ops;
     const struct axv_hal *hal;
     void *arch;                /* backend private, set by ops->create */
+    /* Where the backend keeps the guest's return-value register while the
+     * vCPU is not running, if it is plain memory (set by ops->create, fixed
+     * for the vCPU's life): then the runtime stores return values there
+     * itself instead of calling ops->set_return_value. NULL: always the op. */
+    uint64_t *ret_reg;
     struct axv_percpu *pcpu;   /* where the vCPU is bound, or NULL */
+    axv_exit_handler on_exit;
+    void *on_exit_ctx;
     struct axv_trace trace;    /* .recs is checked on every event */
     uint32_t vm_id;
     uint32_t vcpu_id;

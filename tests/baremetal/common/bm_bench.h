@@ -40,6 +40,19 @@ static inline __attribute__((always_inline)) uint64_t bm_bench_loop(struct axv_v
     }
 }
 
+/* What bm_bench_handler counts: its context. */
+struct bm_bench_count {
+    uint64_t report_mask, report;          /* as bm_bench_loop's */
+    uint64_t calls, ticks;
+};
+
+/*
+ * bm_bench_loop's work as the vCPU's exit handler (axv_vcpu_config.on_exit,
+ * ctx a struct bm_bench_count): each hypercall answered with 0 inside the
+ * run, the report taken, any other exit delivered.
+ */
+struct axv_exit_verdict bm_bench_handler(void *ctx, struct axv_vcpu *v, const struct axv_exit *e);
+
 /* "LABEL: N.NN instructions; minimal switch M: ratio R.RR (target TARGET)". */
 void bm_bench_report(const char *label, uint64_t insns_x100, unsigned minimal_switch, const char *target);
 

@@ -37,11 +37,24 @@ struct bm_vmm {
         uint8_t width;
     } writes[BM_VMM_WRITES];               /* test-device writes, in order */
     int nwrites;
+    int nhandled;                          /* test-device exits bm_vmm_testdev_handler absorbed */
+    axv_exit_handler on_exit;              /* given to every vCPU bm_vmm_add_vcpu creates */
+    void *on_exit_ctx;
 };
 
 /* The machine with `guest` loaded and vCPU 0 bound at its entry; registers teardown. */
 struct bm_vmm *bm_vmm_start(const struct bm_backend *be, const char *guest, const void *arch_config,
                             const void *setup);
+/* bm_vmm_start, with `on_exit` as every vCPU's exit handler (ctx: the bm_vmm when NULL). */
+struct bm_vmm *bm_vmm_start_handled(const struct bm_backend *be, const char *guest, const void *arch_config,
+                                    const void *setup, axv_exit_handler on_exit, void *ctx);
+/* An exit handler that answers the test device as bm_vmm_run does, inside
+ * the run (ctx: the bm_vmm); every other exit is delivered. */
+struct axv_exit_verdict bm_vmm_testdev_handler(void *ctx, struct axv_vcpu *v, const struct axv_exit *e);
+/* Runs `guest` to its end twice, with the test device answered by the VMM
+ * loop and then by bm_vmm_testdev_handler, and checks both saw the same. */
+void bm_vmm_check_exit_handler(const struct bm_backend *be, const char *guest, const void *arch_config,
+                               const void *setup);
 /* Another vCPU (id = the next index), set up at entry and bound. */
 void bm_vmm_add_vcpu(struct bm_vmm *m, uint64_t entry, const void *arch_config, const void *setup);
 /* Runs vCPU i once: answers the test device, fails the test on GUEST_FAIL. */
