@@ -55,6 +55,7 @@ Suite *axv_runtime_suite(void);
 Suite *axv_sim_suite(void);
 Suite *axv_race_suite(void);
 Suite *axv_trace_suite(void);
+Suite *axv_handler_suite(void);
 Suite *axv_x86_decode_suite(void);
 extern const unsigned axv_transition_test_count;
 extern const unsigned axv_transition_fault_count;

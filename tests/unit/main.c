@@ -15,6 +15,7 @@ static int run_pass(const struct axv_arch_ops *ops, int *failed)
     srunner_add_suite(sr, axv_sim_suite());
     srunner_add_suite(sr, axv_race_suite());
     srunner_add_suite(sr, axv_trace_suite());
+    srunner_add_suite(sr, axv_handler_suite());
     srunner_add_suite(sr, axv_x86_decode_suite());
     printf("pass with the %s ops (%s):\n", ops->name,
            ops->trusted_exits ? "trusted exits: axv_vcpu_run's fast path" : "exits validated: the checked path");
