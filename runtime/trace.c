@@ -9,7 +9,9 @@ enum axv_err axv_trace_attach(struct axv_vcpu *v, struct axv_trace_rec *recs, ui
     if (!v || (recs && (cap == 0 || (cap & (cap - 1)))))
         return AXV_ERR_INVALID_INPUT;
     v->trace.recs = recs;
-    v->traced = recs != NULL;
+#ifndef AXV_NO_TRACE
+    v->traced = recs != NULL; /* sends runs down the checked path, which records */
+#endif
     v->trace.cap = recs ? cap : 0;
     v->trace.head = 0;
     axv_trace_enable_all(v, 1);
