@@ -227,3 +227,65 @@ BM_TEST(a64_calls_fast_path_and_answered_calls)
     struct axv_exit e = bm_vmm_run_until_event(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
+
+/* One round of tests/guests/aarch64/timeshare.S on vCPU k: vCPU 0 first
+ * reads an ID register (HCR_EL2.TID3, its own), then both make the round's
+ * hypercall; its PC is read back three ways. */
+static void timeshare_round(struct bm_vmm *g, int k, uint64_t round)
+{
+    struct axv_exit e;
+
+    if (k == 0) {
+        e = bm_vmm_run(g, 0);
+        BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_READ);
+        BM_CHECK_OK(axv_vcpu_complete_read(&g->v[0], 0x12340 + round));
+    }
+    e = bm_vmm_run(g, k);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0xc6000300u);
+    BM_CHECK_EQ(e.u.hypercall.args[0], round);
+    BM_CHECK_EQ(e.u.hypercall.args[2], (uint64_t)k);
+    /* The host's view of the PC between exits: what the guest says it is. */
+    BM_CHECK_EQ(axv_aarch64_get_pc(&g->v[k]), e.u.hypercall.args[1]);
+    BM_CHECK_EQ(e.raw.insn, e.u.hypercall.args[1]);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[k], 0x100 + round));
+}
+
+/*
+ * The state the backend keeps in EL2 registers while a vCPU is loaded
+ * (context.h: ELR_EL2, SPSR_EL2, SP_EL0, HCR_EL2) follows the vCPU: two
+ * vCPUs with different values of each alternate on one CPU, and are
+ * unbound and bound again, once across a disable and enable of the CPU.
+ * Each rebinding follows a round that vCPU 0 ended and loads vCPU 1 last,
+ * and the next round starts with vCPU 1: it enters straight from the
+ * bind, with vCPU 0's values the last in the registers. The guests check
+ * everything after each call.
+ */
+BM_TEST(a64_time_shared_vcpus_keep_their_state)
+{
+    static const int first[6] = {0, 1, 1, 1, 1, 0}; /* who starts each round */
+    struct bm_vmm *g = guest_start("timeshare", AXV_AARCH64_HCR_EL2_TID3_MASK);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg); /* no TID3 */
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
+    for (uint64_t round = 0; round < 6; round++) {
+        timeshare_round(g, first[round], round);
+        timeshare_round(g, !first[round], round);
+        if (round >= 1 && round <= 3) {
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[1]));
+            if (round == 2) { /* the runtime refuses it with a vCPU bound */
+                BM_CHECK_OK(axv_percpu_disable(&g->pc));
+                BM_CHECK_OK(axv_percpu_enable(&g->pc));
+            }
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[1]));
+        }
+    }
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
