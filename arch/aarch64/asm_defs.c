@@ -4,7 +4,14 @@
  */
 #include <stddef.h>
 
+#include "axv/vcpu.h"
 #include "context.h"
+
+_Static_assert(offsetof(struct axv_a64_frame, elr) == offsetof(struct axv_a64_frame, x) + 31 * 8,
+               "switch.S stores x30 and elr with one stp");
+_Static_assert(offsetof(struct axv_a64_frame, exit) == offsetof(struct axv_a64_frame, host_sp) + 8,
+               "switch.S stores and loads host_sp and exit with one stp/ldp");
+_Static_assert(sizeof(((struct axv_a64_frame *)0)->work) == 4, "switch.S tests work with a 32-bit load");
 
 #define DEFINE(name, value) __asm__ volatile("\n->" #name " %0" : : "i"(value))
 
@@ -12,12 +19,12 @@ void axv_a64_asm_defs(void);
 void axv_a64_asm_defs(void)
 {
     DEFINE(FRAME_X0, offsetof(struct axv_a64_frame, x));
-    DEFINE(FRAME_SP_EL0, offsetof(struct axv_a64_frame, sp_el0));
     DEFINE(FRAME_ELR, offsetof(struct axv_a64_frame, elr));
-    DEFINE(FRAME_SPSR, offsetof(struct axv_a64_frame, spsr));
-    DEFINE(FRAME_HCR, offsetof(struct axv_a64_frame, hcr));
+    DEFINE(FRAME_WORK, offsetof(struct axv_a64_frame, work));
     DEFINE(FRAME_HOST_SP, offsetof(struct axv_a64_frame, host_sp));
     DEFINE(FRAME_EXIT, offsetof(struct axv_a64_frame, exit));
     DEFINE(FRAME_HOST_REGS, offsetof(struct axv_a64_frame, host_regs));
     DEFINE(FRAME_SIZE, sizeof(struct axv_a64_frame));
+    DEFINE(VCPU_ARCH, offsetof(struct axv_vcpu, arch));
+    DEFINE(SPSR_EL1H_MASKED, AXV_A64_SPSR_EL1H_MASKED);
 }
