@@ -228,6 +228,34 @@ BM_TEST(a64_calls_fast_path_and_answered_calls)
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
+/* The record a hypercall exit fills in, on a record full of junk: every
+ * field the constructor and the raw fill write, for an id above the call
+ * table's span and one below it. */
+BM_TEST(a64_hypercall_exit_record)
+{
+    struct bm_vmm *g = guest_start("hcrecord", 0);
+    static const uint64_t nr[2] = {0xc6000400u, 0x83fffff0u};
+
+    for (int i = 0; i < 2; i++) {
+        struct axv_exit e;
+        memset(&e, 0xa5, sizeof(e));
+        BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+        BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+        BM_CHECK_EQ(e.u.hypercall.nr, nr[i]);
+        for (int n = 0; n < 6; n++)
+            BM_CHECK_EQ(e.u.hypercall.args[n], (uint64_t)(n + 1) * UINT64_C(0x0101010101010101));
+        BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_AARCH64);
+        BM_CHECK_EQ(e.raw.code, AXV_AARCH64_FIELD_PREP(ESR_EL2, EC, AXV_AARCH64_EXIT_HVC64) |
+                                    AXV_AARCH64_ESR_EL2_IL_MASK); /* hvc #0 */
+        BM_CHECK_EQ(e.raw.qual, 0);
+        BM_CHECK_EQ(e.raw.addr, 0);
+        BM_CHECK_EQ(e.raw.insn, axv_aarch64_get_pc(&g->v[0]));
+        BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77u + (uint64_t)i));
+    }
+    struct axv_exit e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
 /* One round of tests/guests/aarch64/timeshare.S on vCPU k: vCPU 0 first
  * reads an ID register (HCR_EL2.TID3, its own), then both make the round's
  * hypercall; its PC is read back three ways. */
