@@ -550,10 +550,14 @@ static enum axv_err a64_prepare(struct axv_a64_vcpu *a)
     return AXV_OK;
 }
 
-/* A synchronous exit the hot path did not take. Returns to axv_a64_run's
- * caller, or resumes the guest when the exit was answered here. */
-static __attribute__((noinline, cold)) enum axv_err a64_exit_sync_slow(struct axv_a64_frame *f, struct axv_exit *e,
-                                                                       uint64_t esr)
+/*
+ * A synchronous exit other than a hypercall outside the call table's id
+ * span (switch.S fills those in itself), entered from the vector with
+ * axv_a64_run's caller's registers and stack back in place and ESR_EL2 as
+ * the vector read it. Returns to that caller, or resumes the guest when
+ * the exit was answered here.
+ */
+enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e, uint64_t esr)
 {
     struct axv_a64_vcpu *a = a64_of_frame(f);
 
@@ -565,47 +569,6 @@ static __attribute__((noinline, cold)) enum axv_err a64_exit_sync_slow(struct ax
             return err;
     }
     axv_a64_resume(f);
-}
-
-/* A hypercall exit: x0 = nr, x1..x6 = arguments. */
-static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_frame *f, uint64_t esr)
-{
-    axv_exit_make_hypercall(e, f->x[0], &f->x[1]);
-    a64_raw(e, esr, 0, 0, f->elr); /* FAR_EL2 is UNKNOWN after an HVC */
-}
-
-/*
- * Entered from the synchronous guest-exit vector with the caller of
- * axv_a64_run's registers and stack back in place; returns to that caller.
- * The hot path is a hypercall: HVC (EC compared first) with an id outside
- * the span of calls.yaml's ids (the generated AXV_AARCH64_CALL_ID_MIN/MAX)
- * cannot be a PSCI or answered call, so it needs no table lookup; the exit
- * is filled from the frame. A leaf, so no
- * stack frame. Everything else, ids inside the span included, goes the
- * full way.
- */
-enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e)
-{
-    uint64_t esr = axv_aarch64_read_esr_el2();
-    uint64_t nr;
-
-    /* exits.yaml routes hvc64 to ROUTE_HVC (test_backend checks). */
-    if (__builtin_expect(GET(ESR_EL2, EC, esr) == AXV_AARCH64_EXIT_HVC64, 1)) {
-        /* Two tests, the likelier first (vendor hypercalls sit above PSCI):
-         * 4 instructions for it. The empty asm keeps GCC from merging them
-         * into one range test, which costs 7 whichever side the id is on. */
-        nr = f->x[0];
-        if (__builtin_expect(nr > AXV_AARCH64_CALL_ID_MAX, 1))
-            goto hypercall;
-        uint64_t min = AXV_AARCH64_CALL_ID_MIN;
-        __asm__("" : "+r"(min));
-        if (nr < min)
-            goto hypercall;
-    }
-    return a64_exit_sync_slow(f, e, esr);
-hypercall:
-    a64_make_hypercall(e, f, esr);
-    return AXV_OK;
 }
 
 /* Entered from the IRQ, FIQ and SError guest-exit vectors, like axv_a64_exit_sync. */

@@ -70,18 +70,21 @@ enum axv_err axv_a64_run_op(struct axv_vcpu *v, struct axv_exit *exit);
 enum axv_err axv_a64_set_return_value(struct axv_vcpu *v, uint64_t value);
 /*
  * Enters the guest described by frame. The exit vectors save the guest,
- * restore axv_a64_run's caller's registers and stack and branch to
- * axv_a64_exit_sync/axv_a64_exit_async with (frame, exit); what those
- * return is what axv_a64_run returns. No C frame sits between the caller
- * and the world switch.
+ * restore axv_a64_run's caller's registers and stack, and either fill in
+ * a hypercall's exit record themselves and return AXV_OK to that caller,
+ * or branch to axv_a64_exit_sync/axv_a64_exit_async with (frame, exit,
+ * ...), whose return value is what axv_a64_run returns. No C frame sits
+ * between the caller and the world switch.
  */
 enum axv_err axv_a64_run(struct axv_a64_frame *frame, struct axv_exit *exit);
 /* Enters the guest again from an exit handler; the host state saved by the
  * axv_a64_run that led here is reused, so the handler's stack frame is
  * simply dropped (no recursion, whatever the optimization level). */
 _Noreturn void axv_a64_resume(struct axv_a64_frame *frame);
-/* The exit handlers (aarch64.c), entered from the vectors only. */
-enum axv_err axv_a64_exit_sync(struct axv_a64_frame *frame, struct axv_exit *exit);
+/* The exit handlers (aarch64.c), entered from the vectors only: a
+ * synchronous exit other than a hypercall outside the call table's id
+ * span (ESR_EL2 as read by the vector), and IRQ/FIQ/SError. */
+enum axv_err axv_a64_exit_sync(struct axv_a64_frame *frame, struct axv_exit *exit, uint64_t esr);
 enum axv_err axv_a64_exit_async(struct axv_a64_frame *frame, struct axv_exit *exit, enum axv_a64_reason why);
 /* The slow way into the guest (aarch64.c): frame.work is not zero. */
 enum axv_err axv_a64_run_slow(struct axv_a64_frame *frame, struct axv_exit *exit);

@@ -3,9 +3,11 @@
  * registers, stack pointer and exit pointer in the frame, points SP_EL2 at
  * the frame, loads the guest's registers and ERETs. The lower-EL vectors
  * store the guest's registers through SP (no scratch register, no stack
- * push), restore the caller's registers and stack and branch to the C exit
- * handler, which returns straight to axv_a64_run's caller. Offsets come
- * from asm_defs.h, generated from struct axv_a64_frame.
+ * push), restore the caller's registers and stack and return to it: a
+ * hypercall's exit record is filled in right there (the guest's x0..x6
+ * are still in registers), anything else goes to the C exit handlers,
+ * which return to that caller themselves. Offsets come from asm_defs.h,
+ * generated from struct axv_a64_frame and struct axv_exit.
  *
  * ELR_EL2, SPSR_EL2, SP_EL0 and HCR_EL2 are not loaded here: they stay in
  * the registers while the vCPU is loaded on this CPU (context.h says
@@ -16,6 +18,16 @@
  * instructions) could, and that stops the CPU anyway.
  */
 #include "asm_defs.h"
+
+/* x19..x30 of axv_a64_run's caller to (stp) or from (ldp) the frame at base. */
+.macro HOST_REGS op, base
+    \op x19, x20, [\base, #FRAME_HOST_REGS + 0]
+    \op x21, x22, [\base, #FRAME_HOST_REGS + 16]
+    \op x23, x24, [\base, #FRAME_HOST_REGS + 32]
+    \op x25, x26, [\base, #FRAME_HOST_REGS + 48]
+    \op x27, x28, [\base, #FRAME_HOST_REGS + 64]
+    \op x29, x30, [\base, #FRAME_HOST_REGS + 80]
+.endm
 
     .text
     .balign 4
@@ -32,12 +44,7 @@ axv_a64_run_op:
     .type axv_a64_run, %function
 axv_a64_run:
     /* x0 = frame, x1 = exit */
-    stp x19, x20, [x0, #FRAME_HOST_REGS + 0]
-    stp x21, x22, [x0, #FRAME_HOST_REGS + 16]
-    stp x23, x24, [x0, #FRAME_HOST_REGS + 32]
-    stp x25, x26, [x0, #FRAME_HOST_REGS + 48]
-    stp x27, x28, [x0, #FRAME_HOST_REGS + 64]
-    stp x29, x30, [x0, #FRAME_HOST_REGS + 80]
+    HOST_REGS stp, x0
     mov x2, sp
     stp x2, x1, [x0, #FRAME_HOST_SP]    /* host_sp, exit */
     .global axv_a64_resume
@@ -80,7 +87,7 @@ axv_a64_set_return_value:
     .size axv_a64_set_return_value, . - axv_a64_set_return_value
 
 /* Guest exit, SP = frame: save x0..x30 and ELR (SP_EL0 and SPSR stay in
- * their registers). 17 instructions. */
+ * their registers). x7 = ELR after it. 17 instructions. */
 .macro SAVE_GUEST
     stp x0, x1, [sp, #FRAME_X0 + 0]
     stp x2, x3, [sp, #FRAME_X0 + 16]
@@ -105,22 +112,32 @@ axv_a64_set_return_value:
  * exit, x2 = scratch. 9 instructions. */
 .macro RESTORE_HOST
     mov x0, sp
-    ldp x19, x20, [x0, #FRAME_HOST_REGS + 0]
-    ldp x21, x22, [x0, #FRAME_HOST_REGS + 16]
-    ldp x23, x24, [x0, #FRAME_HOST_REGS + 32]
-    ldp x25, x26, [x0, #FRAME_HOST_REGS + 48]
-    ldp x27, x28, [x0, #FRAME_HOST_REGS + 64]
-    ldp x29, x30, [x0, #FRAME_HOST_REGS + 80]
+    HOST_REGS ldp, x0
     ldp x2, x1, [x0, #FRAME_HOST_SP]    /* host_sp, exit */
     mov sp, x2
 .endm
 
-/* Each fits its 32-instruction vector slot, so the hot (synchronous) exit
- * takes no extra branch. */
+/*
+ * A synchronous exit. The hot case is a hypercall: an HVC (EC compared
+ * first) whose id is outside the span of calls.yaml's ids
+ * (AXV_AARCH64_CALL_ID_MIN/MAX) cannot be a PSCI or answered call, so it
+ * needs no table lookup; its record is filled in at .Lhypercall. Two
+ * tests for the span, the likelier first (vendor hypercalls sit above
+ * PSCI). Everything else goes to axv_a64_exit_sync with ESR in x2.
+ * (exits.yaml routes hvc64 to ROUTE_HVC and the span is exact: test_backend
+ * checks both.) x7 = ELR, x8 = ESR from here on. 25 instructions, in its
+ * slot.
+ */
 .macro GUEST_SYNC
     SAVE_GUEST
-    RESTORE_HOST
-    b axv_a64_exit_sync
+    mrs x8, esr_el2
+    lsr x9, x8, #ESR_EC_SHIFT
+    cmp x9, #EC_HVC64
+    b.ne .Lsync_decode
+    ldr x9, .Lcall_id_max
+    cmp x0, x9
+    b.ls .Lsync_low
+    b .Lhypercall
 .endm
 
 .macro GUEST_ASYNC reason
@@ -177,6 +194,46 @@ axv_a64_vectors:
     VENTRY 15, GUEST_ASYNC 3
     .org axv_a64_vectors + 16 * 128
     .size axv_a64_vectors, . - axv_a64_vectors
+
+/* The rest of GUEST_SYNC, out of the vector slots. */
+    .balign 8
+.Lcall_id_max:
+    .quad CALL_ID_MAX
+.Lcall_id_min:
+    .quad CALL_ID_MIN
+
+/* An HVC with an id at most CALL_ID_MAX: a hypercall below the span,
+ * else the table decides. */
+.Lsync_low:
+    ldr x9, .Lcall_id_min
+    cmp x0, x9
+    b.lo .Lhypercall
+.Lsync_decode:
+    RESTORE_HOST
+    mov x2, x8                          /* ESR_EL2 */
+    b axv_a64_exit_sync
+
+/*
+ * A hypercall exit: x0 = nr, x1..x6 = arguments, x7 = ELR, x8 = ESR.
+ * Stores what axv_exit_make_hypercall and a64_raw would (FAR_EL2 is
+ * UNKNOWN after an HVC: qual and addr are 0, insn is the PC), then
+ * returns AXV_OK to axv_a64_run's caller. 19 instructions.
+ */
+.Lhypercall:
+    ldp x10, x9, [sp, #FRAME_HOST_SP]   /* host_sp, exit */
+    mov x11, #EXIT_KIND_HYPERCALL
+    mov x12, #EXIT_RAW_SOURCE_AARCH64
+    stp x11, x12, [x9, #EXIT_KIND]      /* kind, raw.source */
+    stp x8, xzr, [x9, #EXIT_RAW_CODE]   /* raw.code, raw.qual */
+    stp xzr, x7, [x9, #EXIT_RAW_ADDR]   /* raw.addr, raw.insn */
+    stp x0, x1, [x9, #EXIT_HYPERCALL_NR]
+    stp x2, x3, [x9, #EXIT_HYPERCALL_NR + 16]
+    stp x4, x5, [x9, #EXIT_HYPERCALL_NR + 32]
+    str x6, [x9, #EXIT_HYPERCALL_NR + 48]
+    HOST_REGS ldp, sp
+    mov sp, x10
+    mov w0, #0                          /* AXV_OK */
+    ret
 
 /* FP/SIMD state: q0..q31 then fpsr, fpcr (66 words). */
     .text
