@@ -9,13 +9,18 @@
  *
  * Every instruction here is on each exit's round trip, so:
  *  - each CSR the host owns is swapped with one csrrw (read the host's
- *    value, write the guest's);
+ *    value, write the guest's). They are read on every entry and given
+ *    back on every exit, not kept the guest's between exits as aarch64
+ *    keeps ELR/SPSR/HCR_EL2: the host takes its own traps at HS between
+ *    runs (its stvec, sscratch, sstatus.SIE; a trap rewrites sepc; an sret
+ *    with the guest's hstatus.SPV would enter VS-mode), and may change
+ *    them, so none of them may be assumed unchanged;
  *  - stval/htval/htinst are read only for causes other than an SBI call
  *    (an ecall leaves all three zero; the decode knows that);
  *  - a hypercall (a vendor-range SBI call, the exit VMMs see most) gets its
  *    exit record filled here, while its arguments are still in a0..a7 (the
  *    exit path works from t6, the frame swapped with sscratch), and
- *    axv_rv_run returns AXV_OK straight to rv_run's caller;
+ *    axv_rv_run returns AXV_OK straight to the caller of ops->run;
  *  - any other exit goes to C: axv_rv_run jumps to axv_rv_run_slow (as if
  *    it had tail-called it), axv_rv_enter returns to its caller (the slow
  *    path's own loop), frame->enter_returns telling the exit which.
