@@ -151,7 +151,9 @@ axv_a64_set_return_value:
  * overwrote ELR_EL2 and SPSR_EL2, which may have held a loaded guest's
  * state: SPSR_EL2 gets EL1h with DAIF masked before the report, so that
  * a host that goes on after the hook (a test harness) can never ERET to
- * EL2 into guest-controlled code. */
+ * EL2 into guest-controlled code. Such a host unbinds and binds the
+ * vCPU before running it again (ELR_EL2 comes back from the frame; the
+ * guest's PSTATE is lost). */
 .macro HOST_FAULT
     mrs x0, esr_el2
     mrs x1, elr_el2

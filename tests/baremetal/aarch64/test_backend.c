@@ -5,6 +5,7 @@
  */
 #include "axv/aarch64.h"
 #include "bm.h"
+#include "bm_arch.h"
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
@@ -253,6 +254,50 @@ BM_TEST(a64_hypercall_exit_record)
         BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77u + (uint64_t)i));
     }
     struct axv_exit e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+static bm_jmp_buf host_fault_jb;
+static uint64_t host_fault_esr, host_fault_spsr;
+
+static void host_fault_caught(uint64_t esr, uint64_t elr, uint64_t far)
+{
+    (void)elr, (void)far;
+    host_fault_esr = esr;
+    host_fault_spsr = bm_mrs(spsr_el2);
+    bm_longjmp(host_fault_jb, 1);
+}
+
+/*
+ * An exception at EL2 (a host bug) while a vCPU is loaded overwrites
+ * SPSR_EL2, which holds that vCPU's PSTATE between exits: the backend's
+ * vectors leave EL1h with DAIF masked there before the report, never an
+ * EL2 mode, so a host that goes on cannot ERET to EL2 into the guest's
+ * code. Such a host unbinds and binds the vCPU again (ELR_EL2 is written
+ * back from the frame), and the guest goes on.
+ */
+BM_TEST(a64_host_fault_leaves_no_el2_spsr)
+{
+    struct bm_vmm *g = guest_start("hcrecord", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    if (bm_setjmp(host_fault_jb) == 0) {
+        bm_a64_host_exception_catch = host_fault_caught;
+        __asm__ volatile("brk #0x77");
+        BM_FAIL("brk at EL2 returned");
+    }
+    BM_CHECK_EQ(AXV_AARCH64_FIELD_GET(ESR_EL2, EC, host_fault_esr), 0x3c); /* BRK */
+    BM_CHECK_EQ(host_fault_spsr, AXV_AARCH64_FIELD_PREP(SPSR_EL2, M, AXV_AARCH64_SPSR_EL2_M_EL1H) |
+                                     AXV_AARCH64_SPSR_EL2_D_MASK | AXV_AARCH64_SPSR_EL2_A_MASK |
+                                     AXV_AARCH64_SPSR_EL2_I_MASK | AXV_AARCH64_SPSR_EL2_F_MASK);
+    BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
+    BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x78));
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 

@@ -26,7 +26,9 @@
  * So between axv_percpu_enable and axv_percpu_disable the backend owns
  * VBAR_EL2, HCR_EL2, ELR_EL2, SPSR_EL2 and SP_EL0 on that CPU: the host
  * runs on SP_EL2, writes none of them, and takes no exception at EL2 (the
- * backend's vectors treat one as a host bug: axv_aarch64_host_exception).
+ * backend's vectors treat one as a host bug: axv_aarch64_host_exception;
+ * a host that goes on after it unbinds and binds the loaded vCPU before
+ * running it again, and that vCPU's PSTATE is then EL1h, DAIF masked).
  */
 #ifndef AXV_AARCH64_H
 #define AXV_AARCH64_H
