@@ -118,26 +118,26 @@ axv_a64_set_return_value:
 .endm
 
 /*
- * A synchronous exit. The hot case is a hypercall: an HVC (EC compared
- * first) whose id is outside the span of calls.yaml's ids
- * (AXV_AARCH64_CALL_ID_MIN/MAX) cannot be a PSCI or answered call, so it
- * needs no table lookup; its record is filled in at .Lhypercall. Two
- * tests for the span, the likelier first (vendor hypercalls sit above
- * PSCI). Everything else goes to axv_a64_exit_sync with ESR in x2.
- * (exits.yaml routes hvc64 to ROUTE_HVC and the span is exact: test_backend
- * checks both.) x7 = ELR, x8 = ESR from here on. 25 instructions, in its
- * slot.
+ * A synchronous exit. The hot case is a hypercall: an HVC whose id is
+ * outside the span of calls.yaml's ids (AXV_AARCH64_CALL_ID_MIN/MAX)
+ * cannot be a PSCI or answered call, so it needs no table lookup; its
+ * record is filled in at .Lhypercall. The likelier side first (vendor
+ * hypercalls sit above PSCI), with the EC test in the same flags (ccmp),
+ * so that one costs a single branch; .Lsync_other sorts out the rest.
+ * Everything else goes to axv_a64_exit_sync with ESR in x2. (exits.yaml
+ * routes hvc64 to ROUTE_HVC and the span is exact: test_backend checks
+ * both.) x7 = ELR, x8 = ESR, x9 = EC from here on. 24 instructions, in
+ * its slot.
  */
 .macro GUEST_SYNC
     SAVE_GUEST
     mrs x8, esr_el2
+    ldr x10, .Lcall_id_max
     lsr x9, x8, #ESR_EC_SHIFT
     cmp x9, #EC_HVC64
-    b.ne .Lsync_decode
-    ldr x9, .Lcall_id_max
-    cmp x0, x9
-    b.ls .Lsync_low
-    b .Lhypercall
+    ccmp x0, x10, #0, eq                /* an HVC: nr vs the span's top; else NZCV = 0, not "hi" */
+    b.hi .Lhypercall
+    b .Lsync_other
 .endm
 
 .macro GUEST_ASYNC reason
@@ -204,11 +204,13 @@ axv_a64_vectors:
 .Lcall_id_min:
     .quad CALL_ID_MIN
 
-/* An HVC with an id at most CALL_ID_MAX: a hypercall below the span,
- * else the table decides. */
-.Lsync_low:
-    ldr x9, .Lcall_id_min
-    cmp x0, x9
+/* Not an HVC, or one with an id at most CALL_ID_MAX: a hypercall below
+ * the span, else the decode in C. */
+.Lsync_other:
+    cmp x9, #EC_HVC64
+    b.ne .Lsync_decode
+    ldr x10, .Lcall_id_min
+    cmp x0, x10
     b.lo .Lhypercall
 .Lsync_decode:
     RESTORE_HOST
