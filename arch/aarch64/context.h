@@ -63,7 +63,7 @@ enum axv_a64_reason {
 
 /*
  * ops->run: with nothing in frame.work, straight into axv_a64_run; else
- * a64_run_slow (aarch64.c) first. v->arch is the frame.
+ * axv_a64_run_slow (aarch64.c) first. v->arch is the frame.
  */
 enum axv_err axv_a64_run_op(struct axv_vcpu *v, struct axv_exit *exit);
 /* ops->set_return_value: x0 in the frame. */
