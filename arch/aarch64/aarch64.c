@@ -14,14 +14,7 @@
 #define GET(reg, field, v) AXV_AARCH64_FIELD_GET(reg, field, v)
 #define PREP(reg, field, v) AXV_AARCH64_FIELD_PREP(reg, field, v)
 
-_Static_assert(offsetof(struct axv_a64_frame, sp_el0) == offsetof(struct axv_a64_frame, x) + 31 * 8,
-               "switch.S loads x30 and sp_el0 with one ldp");
-_Static_assert(offsetof(struct axv_a64_frame, spsr) == offsetof(struct axv_a64_frame, elr) + 8,
-               "switch.S loads elr and spsr with one ldp");
-_Static_assert(offsetof(struct axv_a64_frame, exit) == offsetof(struct axv_a64_frame, host_sp) + 8,
-               "switch.S stores and loads host_sp and exit with one stp/ldp");
-_Static_assert(offsetof(struct axv_a64_frame, elr) % 16 == 0 && offsetof(struct axv_a64_frame, host_sp) % 16 == 0 &&
-                   offsetof(struct axv_a64_frame, host_regs) % 16 == 0,
+_Static_assert(offsetof(struct axv_a64_frame, host_sp) % 16 == 0 && offsetof(struct axv_a64_frame, host_regs) % 16 == 0,
                "the frame's register pairs are 16-byte aligned (EL2 data accesses are to Device memory)");
 _Static_assert(sizeof(struct axv_a64_frame) <= 504, "switch.S reaches every frame field with an ldp/stp offset");
 
@@ -33,13 +26,14 @@ struct axv_a64_el1 {
     uint64_t fp[66];
 };
 
-/* Bits of axv_a64_vcpu.work: why the next entry cannot go straight in. */
-#define A64_WORK_LOAD 1u /* EL1 state and stage 2 are not (or may not be) in this CPU's registers */
+/* Bits of frame.work: why the next entry cannot go straight in. */
+#define A64_WORK_LOAD 1u /* not loaded on its CPU (or may not be): EL1 state, stage 2 and the
+                          * registers context.h keeps live (ELR, SPSR, SP_EL0, HCR) must be written */
 #define A64_WORK_IRQ 2u  /* the pending set changed: HCR_EL2.VI (frame.hcr) must be recomputed */
+#define A64_WORK_PC 4u   /* frame.elr changed off the exit path: ELR_EL2 must be written */
 
 struct axv_a64_vcpu {
     struct axv_a64_frame frame;  /* first (page aligned): the world switch's hot data, SP while in the guest */
-    uint32_t work;               /* A64_WORK_*: zero on the hot path, so an entry tests one word */
     struct axv_vcpu *v;          /* back from the frame the exit handlers get */
     uint64_t vttbr;
     uint64_t vtcr;
@@ -50,7 +44,8 @@ struct axv_a64_vcpu {
     struct axv_a64_el1 el1;
 };
 
-/* Per physical CPU: what the backend changed, and which vCPU's EL1 state is loaded. */
+/* Per physical CPU: what the backend changed, and which vCPU is loaded (its
+ * EL1 state, stage 2, and what context.h keeps in registers). */
 struct axv_a64_cpu {
     uint64_t saved_vbar;
     uint64_t saved_hcr;
@@ -65,10 +60,6 @@ struct axv_a64_cpu {
 #define A64_HCR_GUEST (R(HCR_EL2, VM_MASK) | R(HCR_EL2, RW_MASK) | R(HCR_EL2, IMO_MASK) | R(HCR_EL2, FMO_MASK) | \
                        R(HCR_EL2, AMO_MASK) | R(HCR_EL2, TSC_MASK) | R(HCR_EL2, TWI_MASK) | R(HCR_EL2, TWE_MASK) | \
                        R(HCR_EL2, FB_MASK) | R(HCR_EL2, BSU_MASK))
-/* EL1h with DAIF masked: how a guest starts, as after reset. */
-#define A64_SPSR_EL1H_MASKED (PREP(SPSR_EL2, M, R(SPSR_EL2, M_EL1H)) | R(SPSR_EL2, D_MASK) | R(SPSR_EL2, A_MASK) | \
-                              R(SPSR_EL2, I_MASK) | R(SPSR_EL2, F_MASK))
-
 void __attribute__((weak)) axv_aarch64_host_exception(uint64_t esr, uint64_t elr, uint64_t far)
 {
     (void)esr, (void)elr, (void)far;
@@ -115,6 +106,8 @@ static enum axv_err a64_hardware_enable(struct axv_percpu *pc)
     c->saved_vbar = axv_aarch64_read_vbar_el2();
     c->saved_hcr = axv_aarch64_read_hcr_el2();
     c->saved_cptr = axv_aarch64_read_cptr_el2();
+    /* No vCPU is loaded here (init leaves none, disable unloads and a
+     * second enable is refused), so nothing relies on the HCR_EL2 below. */
     axv_aarch64_write_vbar_el2((uint64_t)(uintptr_t)axv_a64_vectors);
     /* EL1 and EL2 may use FP/SIMD: guests' FP state is switched with their EL1 state. */
     axv_aarch64_write_cptr_el2(R(CPTR_EL2, RES1));
@@ -205,20 +198,25 @@ static void a64_el1_load(const struct axv_a64_el1 *s)
     axv_a64_fp_restore(s->fp);
 }
 
-/* Saves the loaded vCPU's EL1 state, if any, and leaves none loaded; its
- * next entry reloads it (A64_WORK_LOAD). */
+/* Saves the loaded vCPU's EL1 state and the guest registers it keeps live
+ * (SPSR_EL2, SP_EL0: context.h), if any, and leaves none loaded; its next
+ * entry reloads it (A64_WORK_LOAD). ELR and HCR need no saving: the frame
+ * has them. */
 static void a64_unload(struct axv_a64_cpu *c)
 {
     struct axv_a64_vcpu *old = c->loaded;
 
     if (old) {
         a64_el1_save(&old->el1);
-        __atomic_fetch_or(&old->work, A64_WORK_LOAD, __ATOMIC_RELAXED);
+        old->frame.spsr = axv_aarch64_read_spsr_el2();
+        old->frame.sp_el0 = axv_aarch64_read_sp_el0();
+        __atomic_fetch_or(&old->frame.work, A64_WORK_LOAD, __ATOMIC_RELAXED);
         c->loaded = NULL;
     }
 }
 
-/* Makes vCPU a the one whose EL1 state and stage-2 are in the hardware. */
+/* Makes vCPU a the one whose EL1 state, stage 2 and live guest registers
+ * are in the hardware. */
 static void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
 {
     if (c->loaded != a) {
@@ -228,10 +226,14 @@ static void a64_load(struct axv_a64_cpu *c, struct axv_a64_vcpu *a)
         axv_aarch64_write_vttbr_el2(a->vttbr);
         axv_aarch64_write_vmpidr_el2(a->vmpidr);
         axv_aarch64_write_vpidr_el2(GET(MIDR_EL1, MIDR, axv_aarch64_read_midr_el1()));
+        axv_aarch64_write_spsr_el2(a->frame.spsr);
+        axv_aarch64_write_sp_el0(a->frame.sp_el0);
+        axv_aarch64_write_elr_el2(a->frame.elr);
+        axv_aarch64_write_hcr_el2(a->frame.hcr);
         __asm__ volatile("isb");
         c->loaded = a;
     }
-    __atomic_fetch_and(&a->work, ~A64_WORK_LOAD, __ATOMIC_RELAXED);
+    __atomic_fetch_and(&a->frame.work, ~A64_WORK_LOAD, __ATOMIC_RELAXED);
 }
 
 static struct axv_a64_cpu *a64_cpu(const struct axv_vcpu *v)
@@ -252,10 +254,10 @@ static enum axv_err a64_create(struct axv_vcpu *v, const void *config)
     uint64_t aff = cfg ? cfg->mpidr : v->vcpu_id;
     a->vmpidr = R(VMPIDR_EL2, RES1) | (aff & (R(VMPIDR_EL2, AFF0_MASK) | R(VMPIDR_EL2, AFF1_MASK) |
                                                R(VMPIDR_EL2, AFF2_MASK) | R(VMPIDR_EL2, AFF3_MASK)));
-    a->frame.spsr = A64_SPSR_EL1H_MASKED;
+    a->frame.spsr = AXV_A64_SPSR_EL1H_MASKED;
     a->hcr_base = A64_HCR_GUEST;
     a->frame.hcr = A64_HCR_GUEST;
-    a->work = A64_WORK_LOAD; /* not bound anywhere yet */
+    a->frame.work = A64_WORK_LOAD; /* not bound anywhere yet */
     a->v = v;
     /* EL1 after reset: MMU and caches off, FP usable at EL1. */
     a->el1.sctlr = 0x30d00800u; /* the architectural RES1 bits of SCTLR_EL1 */
@@ -267,9 +269,13 @@ static enum axv_err a64_create(struct axv_vcpu *v, const void *config)
 
 static enum axv_err a64_set_entry(struct axv_vcpu *v, uint64_t gpa)
 {
+    struct axv_a64_vcpu *a = a64_of(v);
+
     if (gpa & 3)
         return AXV_ERR_INVALID_INPUT; /* A64 instructions are word aligned */
-    a64_of(v)->frame.elr = gpa;
+    /* The vCPU may be loaded, with its ELR_EL2 live: the next entry writes it. */
+    a->frame.elr = gpa;
+    __atomic_fetch_or(&a->frame.work, A64_WORK_PC, __ATOMIC_RELAXED);
     return AXV_OK;
 }
 
@@ -302,7 +308,7 @@ static enum axv_err a64_setup(struct axv_vcpu *v, const void *config)
     if (cfg) {
         a->frame.x[0] = cfg->x0;
         a->hcr_base |= cfg->hcr_extra;
-        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_RELAXED); /* recomputes frame.hcr */
+        __atomic_fetch_or(&a->frame.work, A64_WORK_IRQ, __ATOMIC_RELAXED); /* recomputes frame.hcr */
     }
     return AXV_OK;
 }
@@ -331,7 +337,7 @@ static enum axv_err a64_unbind(struct axv_vcpu *v)
 
     if (c && c->loaded == a)
         a64_unload(c);
-    __atomic_fetch_or(&a->work, A64_WORK_LOAD, __ATOMIC_RELAXED);
+    __atomic_fetch_or(&a->frame.work, A64_WORK_LOAD, __ATOMIC_RELAXED);
     return AXV_OK;
 }
 
@@ -348,6 +354,14 @@ static void a64_raw(struct axv_exit *e, uint64_t esr, uint64_t far, uint64_t ipa
     e->raw.qual = far;
     e->raw.addr = ipa;
     e->raw.insn = pc;
+}
+
+/* Moves the guest past the trapped instruction. Only on the exit path, on
+ * the CPU where the vCPU is loaded: ELR_EL2 is live (context.h). */
+static void a64_skip_insn(struct axv_a64_vcpu *a)
+{
+    a->frame.elr += 4;
+    axv_aarch64_write_elr_el2(a->frame.elr);
 }
 
 static uint64_t a64_fault_ipa(void)
@@ -375,7 +389,7 @@ static bool a64_answer(struct axv_a64_vcpu *a, const struct axv_aarch64_call_inf
         int vector = axv_irq_pending_take(&a->pending);
         x[0] = vector < 0 ? AXV_AARCH64_PSCI_NOT_SUPPORTED : (uint64_t)vector;
         /* The virtual IRQ line drops at the next entry if that was the last. */
-        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_RELAXED);
+        __atomic_fetch_or(&a->frame.work, A64_WORK_IRQ, __ATOMIC_RELAXED);
         return true;
     default:
         x[0] = AXV_AARCH64_PSCI_NOT_SUPPORTED;
@@ -426,7 +440,7 @@ static void a64_sysreg(struct axv_a64_vcpu *a, uint64_t iss, struct axv_exit *e)
     } else {
         axv_exit_make_sys_reg_write(e, (uint32_t)key, a64_reg(a, rt));
     }
-    a->frame.elr += 4;
+    a64_skip_insn(a);
 }
 
 static void a64_dabt(struct axv_a64_vcpu *a, uint64_t iss, struct axv_exit *e)
@@ -451,7 +465,7 @@ static void a64_dabt(struct axv_a64_vcpu *a, uint64_t iss, struct axv_exit *e)
         axv_exit_make_mmio_read(e, ipa, width, (uint8_t)srt, GET(ISS_DABT, SF, iss) ? 8 : 4,
                                 GET(ISS_DABT, SSE, iss) != 0);
     }
-    a->frame.elr += 4;
+    a64_skip_insn(a);
 }
 
 /* One exit's decode; false when handled here and the guest should re-enter. */
@@ -468,10 +482,10 @@ static bool a64_decode_sync(struct axv_a64_vcpu *a, struct axv_exit *e, uint64_t
             axv_exit_make_halt(e);
         else
             axv_exit_make_idle(e);
-        a->frame.elr += 4;
+        a64_skip_insn(a);
         break;
     case AXV_AARCH64_ROUTE_SMC:
-        a->frame.elr += 4; /* a trapped SMC returns to itself; HVC already points past */
+        a64_skip_insn(a); /* a trapped SMC returns to itself; HVC already points past */
         deliver = a64_call(a, e);
         break;
     case AXV_AARCH64_ROUTE_HVC:
@@ -510,85 +524,52 @@ static struct axv_a64_vcpu *a64_of_frame(struct axv_a64_frame *f)
     return (struct axv_a64_vcpu *)(void *)f;
 }
 
-/* Whatever A64_WORK_* asks before an entry: load the EL1 state, recompute
- * HCR_EL2.VI. Off the hot path (work is 0 almost always). */
+/* Whatever A64_WORK_* asks before an entry: load the vCPU, write ELR_EL2,
+ * recompute HCR_EL2.VI. Off the hot path (work is 0 almost always). Runs
+ * on the CPU the vCPU is bound to (run's), so what it writes is live. */
 static enum axv_err a64_prepare(struct axv_a64_vcpu *a)
 {
     /* Clear the bits before reading the pending set (a full barrier between):
      * an injection whose bit this read misses sets A64_WORK_IRQ after the
      * exchange, so the next entry comes here again. */
-    uint32_t work = __atomic_exchange_n(&a->work, 0, __ATOMIC_SEQ_CST);
+    uint32_t work = __atomic_exchange_n(&a->frame.work, 0, __ATOMIC_SEQ_CST);
 
     if (work & A64_WORK_LOAD) {
         struct axv_a64_cpu *c = a64_cpu(a->v);
         if (!c) {
-            __atomic_fetch_or(&a->work, work, __ATOMIC_RELAXED);
+            __atomic_fetch_or(&a->frame.work, work, __ATOMIC_RELAXED);
             return AXV_ERR_BAD_STATE; /* not bound */
         }
         a64_load(c, a); /* another vCPU ran here since, or the first entry */
     }
+    /* Whatever the bits: this path is cold, and one write covers A64_WORK_PC. */
+    axv_aarch64_write_elr_el2(a->frame.elr);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     bool irq = axv_irq_pending_any(&a->pending);
     a->frame.hcr = a->hcr_base | (irq ? R(HCR_EL2, VI_MASK) : 0);
+    axv_aarch64_write_hcr_el2(a->frame.hcr); /* the ERET synchronizes it */
     return AXV_OK;
 }
 
-/* A synchronous exit the hot path did not take. Returns to axv_a64_run's
- * caller, or resumes the guest when the exit was answered here. */
-static __attribute__((noinline, cold)) enum axv_err a64_exit_sync_slow(struct axv_a64_frame *f, struct axv_exit *e,
-                                                                       uint64_t esr)
+/*
+ * A synchronous exit other than a hypercall outside the call table's id
+ * span (switch.S fills those in itself), entered from the vector with
+ * axv_a64_run's caller's registers and stack back in place and ESR_EL2 as
+ * the vector read it. Returns to that caller, or resumes the guest when
+ * the exit was answered here.
+ */
+enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e, uint64_t esr)
 {
     struct axv_a64_vcpu *a = a64_of_frame(f);
 
     if (a64_decode_sync(a, e, esr))
         return AXV_OK;
-    if (__atomic_load_n(&a->work, __ATOMIC_RELAXED)) {
+    if (__atomic_load_n(&f->work, __ATOMIC_RELAXED)) {
         enum axv_err err = a64_prepare(a);
         if (err)
             return err;
     }
     axv_a64_resume(f);
-}
-
-/* A hypercall exit: x0 = nr, x1..x6 = arguments. */
-static inline void a64_make_hypercall(struct axv_exit *e, const struct axv_a64_frame *f, uint64_t esr)
-{
-    axv_exit_make_hypercall(e, f->x[0], &f->x[1]);
-    a64_raw(e, esr, 0, 0, f->elr); /* FAR_EL2 is UNKNOWN after an HVC */
-}
-
-/*
- * Entered from the synchronous guest-exit vector with the caller of
- * axv_a64_run's registers and stack back in place; returns to that caller.
- * The hot path is a hypercall: HVC (EC compared first) with an id outside
- * the span of calls.yaml's ids (the generated AXV_AARCH64_CALL_ID_MIN/MAX)
- * cannot be a PSCI or answered call, so it needs no table lookup; the exit
- * is filled from the frame. A leaf, so no
- * stack frame. Everything else, ids inside the span included, goes the
- * full way.
- */
-enum axv_err axv_a64_exit_sync(struct axv_a64_frame *f, struct axv_exit *e)
-{
-    uint64_t esr = axv_aarch64_read_esr_el2();
-    uint64_t nr;
-
-    /* exits.yaml routes hvc64 to ROUTE_HVC (test_backend checks). */
-    if (__builtin_expect(GET(ESR_EL2, EC, esr) == AXV_AARCH64_EXIT_HVC64, 1)) {
-        /* Two tests, the likelier first (vendor hypercalls sit above PSCI):
-         * 4 instructions for it. The empty asm keeps GCC from merging them
-         * into one range test, which costs 7 whichever side the id is on. */
-        nr = f->x[0];
-        if (__builtin_expect(nr > AXV_AARCH64_CALL_ID_MAX, 1))
-            goto hypercall;
-        uint64_t min = AXV_AARCH64_CALL_ID_MIN;
-        __asm__("" : "+r"(min));
-        if (nr < min)
-            goto hypercall;
-    }
-    return a64_exit_sync_slow(f, e, esr);
-hypercall:
-    a64_make_hypercall(e, f, esr);
-    return AXV_OK;
 }
 
 /* Entered from the IRQ, FIQ and SError guest-exit vectors, like axv_a64_exit_sync. */
@@ -606,36 +587,18 @@ enum axv_err axv_a64_exit_async(struct axv_a64_frame *f, struct axv_exit *e, enu
     return AXV_OK;
 }
 
-static __attribute__((noinline, cold)) enum axv_err a64_run_slow(struct axv_a64_vcpu *a, struct axv_exit *e)
+/* axv_a64_run_op found work to do before the entry. */
+enum axv_err axv_a64_run_slow(struct axv_a64_frame *f, struct axv_exit *e)
 {
-    enum axv_err err = a64_prepare(a);
+    enum axv_err err = a64_prepare(a64_of_frame(f));
 
-    return err ? err : axv_a64_run(&a->frame, e);
-}
-
-/* One word tested, then straight into the world switch: the exit handlers
- * return to our caller, so no frame of ours is live across the guest. */
-static enum axv_err a64_run(struct axv_vcpu *v, struct axv_exit *e)
-{
-    struct axv_a64_vcpu *a = a64_of(v);
-
-    /* A volatile read, as READ_ONCE: GCC turns a relaxed __atomic_load_n
-     * into an add and an ldr here. Other CPUs only ever set bits. */
-    if (__builtin_expect(*(volatile uint32_t *)&a->work != 0, 0))
-        return a64_run_slow(a, e);
-    return axv_a64_run(&a->frame, e);
+    return err ? err : axv_a64_run(f, e);
 }
 
 static enum axv_err a64_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
 {
     if (reg < 31)
         a64_of(v)->frame.x[reg] = value; /* 31 is xzr: writes vanish */
-    return AXV_OK;
-}
-
-static enum axv_err a64_set_return_value(struct axv_vcpu *v, uint64_t value)
-{
-    a64_of(v)->frame.x[0] = value;
     return AXV_OK;
 }
 
@@ -647,7 +610,7 @@ static enum axv_err a64_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
     if (!err) {
         /* After the bit (see a64_prepare): the next entry raises HCR_EL2.VI. */
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        __atomic_fetch_or(&a->work, A64_WORK_IRQ, __ATOMIC_SEQ_CST);
+        __atomic_fetch_or(&a->frame.work, A64_WORK_IRQ, __ATOMIC_SEQ_CST);
     }
     return (enum axv_err)err;
 }
@@ -698,10 +661,10 @@ const struct axv_arch_ops axv_aarch64_ops = {
     .setup = a64_setup,
     .bind = a64_bind,
     .unbind = a64_unbind,
-    .run = a64_run,
+    .run = axv_a64_run_op,
     .set_gpr = a64_set_gpr,
     .inject_interrupt = a64_inject_interrupt,
-    .set_return_value = a64_set_return_value,
+    .set_return_value = axv_a64_set_return_value,
     .complete_read = a64_complete_read,
     .destroy = a64_destroy,
 };

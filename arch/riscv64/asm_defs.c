@@ -4,6 +4,7 @@
 #include "axv/gen/exits.h"
 #include "axv/gen/riscv64_calls.h"
 #include "axv/gen/riscv64_exits.h"
+#include "axv/vcpu.h"
 #include "context.h"
 
 /* The exit path stores these with sw, sb and sd. */
@@ -41,6 +42,8 @@ void axv_rv_asm_defs(void)
     DEFINE(FRAME_HOST_REGS, offsetof(struct axv_rv_frame, host_regs));
     DEFINE(FRAME_EXIT, offsetof(struct axv_rv_frame, exit));
     DEFINE(FRAME_ENTER_RETURNS, offsetof(struct axv_rv_frame, enter_returns));
+    DEFINE(FRAME_WORK, offsetof(struct axv_rv_frame, work));
+    DEFINE(VCPU_ARCH, offsetof(struct axv_vcpu, arch));
     DEFINE(SCAUSE_ECALL_VS, AXV_RISCV64_EXIT_ECALL_VS);
     DEFINE(HYPERCALL_EID_SHIFT, RV_EID_SHIFT);
     DEFINE(HYPERCALL_EID_BLOCK, AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT);

@@ -10,6 +10,7 @@
 #include "axv/gen/errors.h"
 
 struct axv_exit;
+struct axv_vcpu;
 
 struct axv_rv_frame {
     uint64_t x[32];          /* x[0] unused */
@@ -19,6 +20,7 @@ struct axv_rv_frame {
     uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
     struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */
     uint64_t enter_returns;  /* 0: axv_rv_run (tail-calls the decode), else axv_rv_enter (returns) */
+    uint64_t work;           /* RV_WORK_* (riscv64.c): zero on the hot path, tested by axv_rv_run_op */
     uint64_t stval, htval, htinst; /* what the last exit saw; not written for an SBI call (all zero) */
     uint64_t host_stvec;
     uint64_t host_sscratch;  /* a host kernel's (Linux keeps 0 there in kernel mode) */
@@ -36,6 +38,11 @@ struct axv_rv_entered {
     uint64_t scause;         /* only with decode */
 };
 
+/* ops->run: with nothing in frame.work, sets frame.exit and goes straight
+ * into axv_rv_run; else axv_rv_run_prepared. v->arch is the frame. */
+enum axv_err axv_rv_run_op(struct axv_vcpu *v, struct axv_exit *exit);
+/* riscv64.c: loads the vCPU, syncs an injection, then enters. */
+enum axv_err axv_rv_run_prepared(struct axv_rv_frame *frame, struct axv_exit *exit);
 /* Runs the guest until it traps to HS (frame->enter_returns non-zero). */
 struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *frame);
 /* The same code, for the round trip (frame->enter_returns 0): AXV_OK after

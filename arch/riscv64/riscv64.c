@@ -19,7 +19,7 @@
 #define GPR_A6 16
 #define GPR_A7 17
 
-/* Off the round trip: kept out of line so rv_run's prologue stays small. */
+/* Off the round trip: kept out of line, away from the hot code. */
 #define RV_COLD __attribute__((noinline, cold))
 
 /* Exceptions the guest handles itself (hedeleg): misaligned fetch,
@@ -35,12 +35,13 @@ struct axv_rv_vs {
     uint64_t fp[33];              /* f0..f31, fcsr */
 };
 
+/* Bits of frame.work: why the next entry cannot go straight in (one load
+ * per entry instead of the loaded check and all of pending's words). */
+#define RV_WORK_LOAD 1u /* not loaded on its hart (or may not be): VS state, hgatp, hvip.VSEIP */
+#define RV_WORK_IRQ 2u  /* set (after the bit) by every injection: hvip.VSEIP must be synced */
+
 struct axv_rv_vcpu {
     struct axv_rv_frame frame;    /* first: the world switch's hot data */
-    /* Set (after the bit) by every injection, cleared by the entry that
-     * syncs hvip.VSEIP: one load per entry instead of reading all of
-     * pending's words. */
-    uint64_t irq_kick;            /* 64 bits: tested in one word with the loaded check */
     uint64_t hgatp;
     struct axv_irq_pending pending; /* injected, not yet acknowledged */
     struct axv_vcpu *vcpu;        /* the owner, for the out-of-line decode */
@@ -61,6 +62,15 @@ struct axv_rv_cpu {
 static struct axv_rv_vcpu *rv_of(const struct axv_vcpu *v)
 {
     return (struct axv_rv_vcpu *)v->arch;
+}
+
+/* c's loaded vCPU, if any, is no longer: its next entry loads it again. */
+static void rv_unload(struct axv_rv_cpu *c)
+{
+    if (c->loaded) {
+        __atomic_fetch_or(&c->loaded->frame.work, RV_WORK_LOAD, __ATOMIC_RELAXED);
+        c->loaded = NULL;
+    }
 }
 
 /* ----------------------------------------------------------------- per CPU */
@@ -118,7 +128,7 @@ static enum axv_err rv_hardware_disable(struct axv_percpu *pc)
     axv_riscv64_write_hvip(0);
     axv_riscv64_write_henvcfg(0);
     c->enabled = false;
-    c->loaded = NULL;
+    rv_unload(c); /* none is: disable needs every vCPU unbound */
     return AXV_OK;
 }
 
@@ -164,7 +174,7 @@ static void rv_vs_load(const struct axv_rv_vs *s, bool sstc, bool fp)
 
 /* hvip.VSEIP as r's pending vectors say. hvip belongs to the hart, not to
  * a vCPU, so it is set afresh whenever another vCPU is loaded; after that
- * only an injection (irq_kick) or the guest's IRQ_ACK can change it. */
+ * only an injection (RV_WORK_IRQ) or the guest's IRQ_ACK can change it. */
 static void rv_sync_vseip(struct axv_rv_vcpu *r)
 {
     uint64_t hvip = axv_riscv64_read_hvip();
@@ -174,12 +184,12 @@ static void rv_sync_vseip(struct axv_rv_vcpu *r)
         axv_riscv64_write_hvip(hvip & ~R(HVIP, VSEIP_MASK));
 }
 
-/* An injection since the last entry. The exchange orders the clear before
- * the reads of pending: an injection those reads miss sets irq_kick again
- * after its bit, so the next entry sees it. */
+/* An injection since the last entry. The read-modify-write orders the
+ * clear before the reads of pending: an injection those reads miss sets
+ * RV_WORK_IRQ again after its bit, so the next entry sees it. */
 static RV_COLD void rv_irq_kicked(struct axv_rv_vcpu *r)
 {
-    (void)__atomic_exchange_n(&r->irq_kick, 0, __ATOMIC_SEQ_CST);
+    (void)__atomic_fetch_and(&r->frame.work, ~(uint64_t)RV_WORK_IRQ, __ATOMIC_SEQ_CST);
     rv_sync_vseip(r);
 }
 
@@ -187,6 +197,7 @@ static RV_COLD void rv_switch_to(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded)
         rv_vs_save(&c->loaded->vs, c->sstc, c->fp);
+    rv_unload(c);
     rv_vs_load(&r->vs, c->sstc, c->fp);
     axv_riscv64_write_hgatp(r->hgatp);
     c->loaded = r;
@@ -198,6 +209,7 @@ static inline void rv_load(struct axv_rv_cpu *c, struct axv_rv_vcpu *r)
 {
     if (c->loaded != r)
         rv_switch_to(c, r);
+    __atomic_fetch_and(&r->frame.work, ~(uint64_t)RV_WORK_LOAD, __ATOMIC_RELAXED);
 }
 
 static struct axv_rv_cpu *rv_cpu(const struct axv_vcpu *v)
@@ -224,6 +236,7 @@ static enum axv_err rv_create(struct axv_vcpu *v, const void *config)
     r->frame.hstatus = R(HSTATUS, SPV_MASK) | R(HSTATUS, SPVP_MASK) | R(HSTATUS, VTW_MASK) |
                        PREP(HSTATUS, VSXL, 2);
     r->vs.vstimecmp = ~UINT64_C(0); /* no timer until the guest sets one */
+    r->frame.work = RV_WORK_LOAD;   /* not bound anywhere yet */
     v->arch = r;
     v->ret_reg = &r->frame.x[GPR_A0]; /* what rv_set_return_value writes */
     return AXV_OK;
@@ -279,6 +292,7 @@ static enum axv_err rv_unbind(struct axv_vcpu *v)
         rv_vs_save(&r->vs, c->sstc, c->fp);
         c->loaded = NULL;
     }
+    __atomic_fetch_or(&r->frame.work, RV_WORK_LOAD, __ATOMIC_RELAXED);
     return AXV_OK;
 }
 
@@ -333,7 +347,7 @@ static void rv_answer(struct axv_rv_vcpu *r, const struct axv_riscv64_call_info 
     case AXV_RISCV64_CALL_IRQ_ACK:
         int vector = axv_irq_pending_take(&r->pending);
         val = vector < 0 ? AXV_RISCV64_SBI_ERR_NOT_SUPPORTED : (uint64_t)vector;
-        if (!axv_irq_pending_any(&r->pending)) /* a racing injection sets irq_kick after its bit */
+        if (!axv_irq_pending_any(&r->pending)) /* a racing injection sets RV_WORK_IRQ after its bit */
             axv_riscv64_write_hvip(axv_riscv64_read_hvip() & ~R(HVIP, VSEIP_MASK));
         break;
     default:
@@ -530,7 +544,7 @@ static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_
  * axv_rv_run and leaves enter_returns 0). */
 static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
 {
-    if (__atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
+    if (__atomic_load_n(&r->frame.work, __ATOMIC_RELAXED) & RV_WORK_IRQ)
         rv_irq_kicked(r);
     r->frame.enter_returns = 1;
     struct axv_rv_entered in = axv_rv_enter(&r->frame);
@@ -553,30 +567,19 @@ RV_COLD enum axv_err axv_rv_run_slow(struct axv_rv_frame *f, uint64_t scause)
     return AXV_OK;
 }
 
-/* Entry after a vCPU switch or an injection. */
-static RV_COLD enum axv_err rv_run_prepared(struct axv_rv_cpu *c, struct axv_rv_vcpu *r, struct axv_exit *e)
+/* Entry after a vCPU switch or an injection: axv_rv_run_op found frame.work
+ * set (it also is while the vCPU is not bound). */
+RV_COLD enum axv_err axv_rv_run_prepared(struct axv_rv_frame *f, struct axv_exit *e)
 {
-    rv_load(c, r);
-    r->frame.exit = e;
+    struct axv_rv_vcpu *r = (struct axv_rv_vcpu *)f; /* the frame is r's first member */
+    struct axv_percpu *pc = r->vcpu->pcpu;
+
+    if (!pc)
+        return AXV_ERR_BAD_STATE;
+    rv_load(pc->arch, r); /* pc->arch: set by rv_percpu_init before any bind */
+    f->exit = e;
     struct axv_rv_entered in = rv_enter(r);
     return in.decode ? axv_rv_run_slow(in.decode, in.scause) : AXV_OK;
-}
-
-/* The round trip: a hypercall's exit record is filled by the exit path,
- * which returns AXV_OK from axv_rv_run straight to our caller (a tail
- * call: no frame here); a vCPU switch or an injection goes the cold way. */
-static enum axv_err rv_run(struct axv_vcpu *v, struct axv_exit *e)
-{
-    struct axv_rv_vcpu *r = rv_of(v);
-
-    if (!v->pcpu)
-        return AXV_ERR_BAD_STATE;
-    struct axv_rv_cpu *c = v->pcpu->arch; /* set by rv_percpu_init before any bind */
-    /* Both in one test. */
-    if (((uintptr_t)c->loaded ^ (uintptr_t)r) | __atomic_load_n(&r->irq_kick, __ATOMIC_RELAXED))
-        return rv_run_prepared(c, r, e);
-    r->frame.exit = e;
-    return axv_rv_run(&r->frame);
 }
 
 static enum axv_err rv_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
@@ -598,7 +601,7 @@ static enum axv_err rv_inject_interrupt(struct axv_vcpu *v, uint32_t vector)
     enum axv_err err = (enum axv_err)axv_irq_pending_set(&r->pending, vector);
 
     if (err == AXV_OK)
-        __atomic_store_n(&r->irq_kick, 1, __ATOMIC_SEQ_CST); /* after the bit: see rv_irq_kicked */
+        __atomic_fetch_or(&r->frame.work, RV_WORK_IRQ, __ATOMIC_SEQ_CST); /* after the bit: see rv_irq_kicked */
     return err;
 }
 
@@ -646,7 +649,7 @@ const struct axv_arch_ops axv_riscv64_ops = {
     .setup = rv_setup,
     .bind = rv_bind,
     .unbind = rv_unbind,
-    .run = rv_run,
+    .run = axv_rv_run_op,
     .set_gpr = rv_set_gpr,
     .inject_interrupt = rv_inject_interrupt,
     .set_return_value = rv_set_return_value,

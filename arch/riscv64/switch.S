@@ -9,13 +9,18 @@
  *
  * Every instruction here is on each exit's round trip, so:
  *  - each CSR the host owns is swapped with one csrrw (read the host's
- *    value, write the guest's);
+ *    value, write the guest's). They are read on every entry and given
+ *    back on every exit, not kept the guest's between exits as aarch64
+ *    keeps ELR/SPSR/HCR_EL2: the host takes its own traps at HS between
+ *    runs (its stvec, sscratch, sstatus.SIE; a trap rewrites sepc; an sret
+ *    with the guest's hstatus.SPV would enter VS-mode), and may change
+ *    them, so none of them may be assumed unchanged;
  *  - stval/htval/htinst are read only for causes other than an SBI call
  *    (an ecall leaves all three zero; the decode knows that);
  *  - a hypercall (a vendor-range SBI call, the exit VMMs see most) gets its
  *    exit record filled here, while its arguments are still in a0..a7 (the
  *    exit path works from t6, the frame swapped with sscratch), and
- *    axv_rv_run returns AXV_OK straight to rv_run's caller;
+ *    axv_rv_run returns AXV_OK straight to the caller of ops->run;
  *  - any other exit goes to C: axv_rv_run jumps to axv_rv_run_slow (as if
  *    it had tail-called it), axv_rv_enter returns to its caller (the slow
  *    path's own loop), frame->enter_returns telling the exit which.
@@ -26,10 +31,9 @@
 #define CSR_HTVAL 0x643
 #define CSR_HTINST 0x64a
 
-/* The host's CSRs and registers back from the frame (t6); uses t0 only. */
+/* The host's CSRs and registers back from the frame (t6); uses t0 only.
+ * sscratch is already the host's (axv_rv_exit gives it back first). */
     .macro host_restore
-    ld t0, FRAME_HOST_SSCRATCH(t6)  /* before sstatus may let an interrupt in */
-    csrw sscratch, t0
     ld t0, FRAME_HOST_STVEC(t6)
     csrw stvec, t0
     ld t0, FRAME_HOST_HSTATUS(t6)
@@ -57,12 +61,26 @@
     .option norvc
     .text
 
+/* ops->run: a0 = vcpu, a1 = exit. v->arch is the frame (its first member).
+ * Nothing to do before the entry (the vCPU loaded here, no injection
+ * since the last one: frame.work is 0): record the exit pointer and fall
+ * into axv_rv_run. */
+    .balign 4
+    .global axv_rv_run_op
+    .type axv_rv_run_op, %function
+axv_rv_run_op:
+    ld a0, VCPU_ARCH(a0)
+    ld t0, FRAME_WORK(a0)
+    bnez t0, .Lrun_prepared
+    sd a1, FRAME_EXIT(a0)
+    .size axv_rv_run_op, . - axv_rv_run_op
+    /* falls through */
+
 /* enum axv_err axv_rv_run(struct axv_rv_frame *f): AXV_OK after a
  * hypercall (record filled), else axv_rv_run_slow(f, scause).
  * struct axv_rv_entered axv_rv_enter(struct axv_rv_frame *f), the same code
  * with f->enter_returns set (by the caller, so this path has no store for
  * it): {NULL, -} after a hypercall, else {f, scause}. */
-    .balign 4
     .global axv_rv_run
     .type axv_rv_run, %function
     .global axv_rv_enter
@@ -136,6 +154,14 @@ axv_rv_enter:
     .size axv_rv_run, . - axv_rv_run
     .size axv_rv_enter, . - axv_rv_enter
 
+.Lrun_prepared:                     /* from axv_rv_run_op: a0 = frame, a1 = exit */
+    /* norelax: the linker would make this tail a 2-byte c.j and leave
+     * axv_rv_exit, which stvec needs 4-byte aligned, misaligned. */
+    .option push
+    .option norelax
+    tail axv_rv_run_prepared
+    .option pop
+
     .balign 4
     .global axv_rv_exit
     .type axv_rv_exit, %function
@@ -171,7 +197,10 @@ axv_rv_exit:
     sd x28, FRAME_X + 224(t6)
     sd x29, FRAME_X + 232(t6)
     sd x30, FRAME_X + 240(t6)
-    csrr t0, sscratch
+    /* The host's sscratch back at once (before sstatus may let a host
+     * interrupt in), in the same swap that yields the guest's t6. */
+    ld t0, FRAME_HOST_SSCRATCH(t6)
+    csrrw t0, sscratch, t0
     sd t0, FRAME_X + 248(t6)
     csrr t2, sepc
     csrr t1, scause

@@ -36,6 +36,10 @@ extern const char bm_a64_vectors[];
 extern volatile int bm_a64_semihosting;
 /* A semihosting call (HLT #0xF000); returns -1 when semihosting is off. */
 uint64_t bm_a64_semihost(uint64_t op, uint64_t arg);
+/* Set by a test that expects an exception at EL2 while the backend's
+ * vectors are installed: axv_aarch64_host_exception calls it (once, then
+ * clears it) instead of failing the test; it must leave with bm_longjmp. */
+extern void (*volatile bm_a64_host_exception_catch)(uint64_t esr, uint64_t elr, uint64_t far);
 /* The counter frequency (CNTFRQ_EL0) in Hz. */
 uint64_t bm_a64_cntfrq(void);
 

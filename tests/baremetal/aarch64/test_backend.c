@@ -5,6 +5,7 @@
  */
 #include "axv/aarch64.h"
 #include "bm.h"
+#include "bm_arch.h"
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
@@ -225,5 +226,139 @@ BM_TEST(a64_calls_fast_path_and_answered_calls)
         BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], e.u.hypercall.nr + 1));
     }
     struct axv_exit e = bm_vmm_run_until_event(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+/* The record a hypercall exit fills in, on a record full of junk: every
+ * field the constructor and the raw fill write, for an id above the call
+ * table's span and one below it. */
+BM_TEST(a64_hypercall_exit_record)
+{
+    struct bm_vmm *g = guest_start("hcrecord", 0);
+    static const uint64_t nr[2] = {0xc6000400u, 0x83fffff0u};
+
+    for (int i = 0; i < 2; i++) {
+        struct axv_exit e;
+        memset(&e, 0xa5, sizeof(e));
+        BM_CHECK_OK(axv_vcpu_run(&g->v[0], &e));
+        BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+        BM_CHECK_EQ(e.u.hypercall.nr, nr[i]);
+        for (int n = 0; n < 6; n++)
+            BM_CHECK_EQ(e.u.hypercall.args[n], (uint64_t)(n + 1) * UINT64_C(0x0101010101010101));
+        BM_CHECK_EQ(e.raw.source, AXV_RAW_SOURCE_AARCH64);
+        BM_CHECK_EQ(e.raw.code, AXV_AARCH64_FIELD_PREP(ESR_EL2, EC, AXV_AARCH64_EXIT_HVC64) |
+                                    AXV_AARCH64_ESR_EL2_IL_MASK); /* hvc #0 */
+        BM_CHECK_EQ(e.raw.qual, 0);
+        BM_CHECK_EQ(e.raw.addr, 0);
+        BM_CHECK_EQ(e.raw.insn, axv_aarch64_get_pc(&g->v[0]));
+        BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77u + (uint64_t)i));
+    }
+    struct axv_exit e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+static bm_jmp_buf host_fault_jb;
+static uint64_t host_fault_esr, host_fault_spsr;
+
+static void host_fault_caught(uint64_t esr, uint64_t elr, uint64_t far)
+{
+    (void)elr, (void)far;
+    host_fault_esr = esr;
+    host_fault_spsr = bm_mrs(spsr_el2);
+    bm_longjmp(host_fault_jb, 1);
+}
+
+/*
+ * An exception at EL2 (a host bug) while a vCPU is loaded overwrites
+ * SPSR_EL2, which holds that vCPU's PSTATE between exits: the backend's
+ * vectors leave EL1h with DAIF masked there before the report, never an
+ * EL2 mode, so a host that goes on cannot ERET to EL2 into the guest's
+ * code. Such a host unbinds and binds the vCPU again (ELR_EL2 is written
+ * back from the frame), and the guest goes on.
+ */
+BM_TEST(a64_host_fault_leaves_no_el2_spsr)
+{
+    struct bm_vmm *g = guest_start("hcrecord", 0);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    if (bm_setjmp(host_fault_jb) == 0) {
+        bm_a64_host_exception_catch = host_fault_caught;
+        __asm__ volatile("brk #0x77");
+        BM_FAIL("brk at EL2 returned");
+    }
+    BM_CHECK_EQ(AXV_AARCH64_FIELD_GET(ESR_EL2, EC, host_fault_esr), 0x3c); /* BRK */
+    BM_CHECK_EQ(host_fault_spsr, AXV_AARCH64_FIELD_PREP(SPSR_EL2, M, AXV_AARCH64_SPSR_EL2_M_EL1H) |
+                                     AXV_AARCH64_SPSR_EL2_D_MASK | AXV_AARCH64_SPSR_EL2_A_MASK |
+                                     AXV_AARCH64_SPSR_EL2_I_MASK | AXV_AARCH64_SPSR_EL2_F_MASK);
+    BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
+    BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x77));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x78));
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+/* One round of tests/guests/aarch64/timeshare.S on vCPU k: vCPU 0 first
+ * reads an ID register (HCR_EL2.TID3, its own), then both make the round's
+ * hypercall; its PC is read back three ways. */
+static void timeshare_round(struct bm_vmm *g, int k, uint64_t round)
+{
+    struct axv_exit e;
+
+    if (k == 0) {
+        e = bm_vmm_run(g, 0);
+        BM_CHECK_EXIT(&e, AXV_EXIT_SYS_REG_READ);
+        BM_CHECK_OK(axv_vcpu_complete_read(&g->v[0], 0x12340 + round));
+    }
+    e = bm_vmm_run(g, k);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0xc6000300u);
+    BM_CHECK_EQ(e.u.hypercall.args[0], round);
+    BM_CHECK_EQ(e.u.hypercall.args[2], (uint64_t)k);
+    /* The host's view of the PC between exits: what the guest says it is. */
+    BM_CHECK_EQ(axv_aarch64_get_pc(&g->v[k]), e.u.hypercall.args[1]);
+    BM_CHECK_EQ(e.raw.insn, e.u.hypercall.args[1]);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[k], 0x100 + round));
+}
+
+/*
+ * The state the backend keeps in EL2 registers while a vCPU is loaded
+ * (context.h: ELR_EL2, SPSR_EL2, SP_EL0, HCR_EL2) follows the vCPU: two
+ * vCPUs with different values of each alternate on one CPU, and are
+ * unbound and bound again, once across a disable and enable of the CPU.
+ * Each rebinding follows a round that vCPU 0 ended and loads vCPU 1 last,
+ * and the next round starts with vCPU 1: it enters straight from the
+ * bind, with vCPU 0's values the last in the registers. The guests check
+ * everything after each call.
+ */
+BM_TEST(a64_time_shared_vcpus_keep_their_state)
+{
+    static const int first[6] = {0, 1, 1, 1, 1, 0}; /* who starts each round */
+    struct bm_vmm *g = guest_start("timeshare", AXV_AARCH64_HCR_EL2_TID3_MASK);
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg); /* no TID3 */
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
+    for (uint64_t round = 0; round < 6; round++) {
+        timeshare_round(g, first[round], round);
+        timeshare_round(g, !first[round], round);
+        if (round >= 1 && round <= 3) {
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[1]));
+            if (round == 2) { /* the runtime refuses it with a vCPU bound */
+                BM_CHECK_OK(axv_percpu_disable(&g->pc));
+                BM_CHECK_OK(axv_percpu_enable(&g->pc));
+            }
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[1]));
+        }
+    }
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }

@@ -232,3 +232,56 @@ BM_TEST(rv_sbi_time_programs_the_guest_timer)
     }
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
+
+/* One round of tests/guests/riscv64/timeshare.S on vCPU k: its hypercall,
+ * and its PC read back two ways. */
+static void timeshare_round(struct bm_vmm *g, int k, uint64_t round)
+{
+    struct axv_exit e = bm_vmm_run(g, k);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, UINT64_C(0x09000300) << 32);
+    BM_CHECK_EQ(e.u.hypercall.args[0], round);
+    BM_CHECK_EQ(e.u.hypercall.args[2], (uint64_t)k);
+    /* The host's view of the PC between exits: what the guest says it is. */
+    BM_CHECK_EQ(axv_riscv64_get_pc(&g->v[k]), e.u.hypercall.args[1]);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[k], 0x100 + round));
+}
+
+/*
+ * What the backend switches only when another vCPU is loaded on the hart
+ * (VS CSRs, FP registers; frame.work says when) follows the vCPU: two
+ * vCPUs with their own values alternate on one hart, and are unbound and
+ * bound again, once across a disable and enable of the hart. Each
+ * rebinding follows a round that vCPU 0 ended and loads vCPU 1 last, and
+ * the next round starts with vCPU 1: it enters straight from the bind.
+ * The guests check everything after each call.
+ */
+BM_TEST(rv_time_shared_vcpus_keep_their_state)
+{
+    static const int first[6] = {0, 1, 1, 1, 1, 0}; /* who starts each round */
+    struct bm_vmm *g = guest_start("timeshare");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
+    vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    for (uint64_t round = 0; round < 6; round++) {
+        timeshare_round(g, first[round], round);
+        timeshare_round(g, !first[round], round);
+        if (round >= 1 && round <= 3) {
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_unbind(&g->v[1]));
+            if (round == 2) { /* the runtime refuses it with a vCPU bound */
+                BM_CHECK_OK(axv_percpu_disable(&g->pc));
+                BM_CHECK_OK(axv_percpu_enable(&g->pc));
+            }
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
+            BM_CHECK_OK(axv_vcpu_bind(&g->v[1]));
+        }
+    }
+    e = bm_vmm_run(g, 1);
+    BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}

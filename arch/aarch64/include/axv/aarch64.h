@@ -16,11 +16,19 @@
  * raises the virtual IRQ line (HCR_EL2.VI); the guest's IRQ handler calls
  * HVC AXV_AARCH64_CALL_IRQ_ACK and gets the vector in x0.
  *
- * State switching: all GPRs, SP_EL0, ELR/SPSR on every exit (assembly);
- * the EL1 system registers and FP/SIMD state only when another vCPU is
- * loaded on the CPU (the EL2 host never uses FP: it is built with
+ * State switching: all GPRs and the guest's PC (ELR_EL2) on every exit
+ * (assembly); SPSR_EL2, SP_EL0, HCR_EL2, the EL1 system registers and
+ * FP/SIMD state only when another vCPU is loaded on the CPU, at unbind and
+ * at hardware disable (the EL2 host never uses FP: it is built with
  * -mgeneral-regs-only). Each vCPU has its own VMID, so TLBs are flushed
  * only when a VMID is reused, never on entry.
+ *
+ * So between axv_percpu_enable and axv_percpu_disable the backend owns
+ * VBAR_EL2, HCR_EL2, ELR_EL2, SPSR_EL2 and SP_EL0 on that CPU: the host
+ * runs on SP_EL2, writes none of them, and takes no exception at EL2 (the
+ * backend's vectors treat one as a host bug: axv_aarch64_host_exception;
+ * a host that goes on after it unbinds and binds the loaded vCPU before
+ * running it again, and that vCPU's PSTATE is then EL1h, DAIF masked).
  */
 #ifndef AXV_AARCH64_H
 #define AXV_AARCH64_H
