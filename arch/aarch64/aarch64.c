@@ -263,7 +263,7 @@ static enum axv_err a64_create(struct axv_vcpu *v, const void *config)
     a->el1.sctlr = 0x30d00800u; /* the architectural RES1 bits of SCTLR_EL1 */
     a->el1.cpacr = 3u << 20;    /* FPEN */
     v->arch = a;
-    v->ret_reg = &a->frame.x[0]; /* what a64_set_return_value writes */
+    v->ret_reg = &a->frame.x[0]; /* what axv_a64_set_return_value writes */
     return AXV_OK;
 }
 
