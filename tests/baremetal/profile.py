@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Where one bench round trip's instructions go, per function.
 
-    tests/baremetal/profile.py ARCH        ARCH: aarch64 or riscv64
+    tests/baremetal/profile.py ARCH        ARCH: aarch64, riscv64 or x86_64
 
 Runs ARCH's bench image (make the host-bench.elf first; `make profile-ARCH`
 does) under QEMU with one instruction per translation block and the exec
@@ -11,7 +11,14 @@ guest ELF) as the marker, reads until SKIP + 2 round trips through the
 bench loop have run (other guests share the marker's address), stops QEMU, and prints the instructions between two consecutive
 markers grouped by function (PCs outside the host image count as GUEST).
 Two consecutive round trips must agree, or the figure is not the steady
-state and the script says so. Bochs has no such log: x86_64 is refused.
+state and the script says so.
+
+x86_64 runs under Bochs (the ISO next to the ELF), which has no exec log
+but has its debugger: a command file breaks at each bench function (the
+ops-only bench too: one table each), then at the marker (the guest's first
+VMCALL) SKIP times, and traces the next two round trips into the debugger
+log. Bochs counts a VM exit as part of the instruction that caused it, so
+the figures add up to the bench's own (its TSC ticks once per instruction).
 """
 import bisect
 import os
@@ -21,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-SKIP = 1000  # round trips left to warm up (the bench loop runs 100000)
+SKIP = 1000  # round trips left to warm up (the bench loops run 100000; x86_64's 10000)
 ARCHES = {
     "aarch64": {
         "tool": "aarch64-linux-gnu-",
@@ -37,7 +44,15 @@ ARCHES = {
         "qemu": ["qemu-system-riscv64", "-M", "virt", "-cpu", "rv64,h=true", "-m", "256M", "-nographic",
                  "-semihosting", "-nic", "none", "-bios", "/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin"],
     },
+    "x86_64": {
+        "tool": "",
+        "guest": "vmcall_bench",
+        "trap": re.compile(r"\bvmcall\b"),
+        "bochs": ["bochs", "-q", "-f", "build/bochsrc-x86_64.txt"],
+    },
 }
+# A traced instruction in Bochs' debugger log: "(0).[tick] [0xPHYS] SEL:OFFSET (ctxt): insn".
+BOCHS_LINE = re.compile(r"\(\d+\)\.\[\d+\] \[0x[0-9a-f]+\] [0-9a-f]+:([0-9a-f]+) ")
 LOG_LINE = re.compile(r"Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/")
 
 
@@ -67,11 +82,62 @@ def first_trap(tool, elf, trap):
     fail(f"{elf}: no trapping instruction found")
 
 
+def bochs_trips(cfg, image, fn, marker):
+    """The PCs of two consecutive round trips through fn's loop, each from its marker on."""
+    iso = image[:-len(".elf")] + ".iso"
+    if not os.path.exists(iso):
+        fail(f"{iso} missing: make profile-x86_64 builds it")
+    with tempfile.TemporaryDirectory() as tmp:
+        # The bench function's breakpoint first, so that only its guest's
+        # VMCALLs count (every guest is linked at the marker's address).
+        cmds = [f"lb {fn:#x}", "c", "d 1", f"lb {marker:#x}"] + ["c"] * (SKIP + 1) + ["trace on", "c", "c", "quit"]
+        rc, dbg = os.path.join(tmp, "rc"), os.path.join(tmp, "debugger.log")
+        with open(rc, "w") as f:
+            f.write("\n".join(cmds) + "\n")
+        env = dict(os.environ, BM_ISO=iso, BM_SERIAL=os.path.join(tmp, "com1.txt"),
+                   BM_LOG=os.path.join(tmp, "bochs.log"))
+        try:
+            subprocess.run(cfg["bochs"] + ["-rc", rc, "-dbglog", dbg], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, timeout=300)
+        except subprocess.TimeoutExpired:
+            fail("Bochs did not finish in 300 s")
+        pcs = []
+        with open(dbg, errors="replace") as log:
+            for line in log:
+                m = BOCHS_LINE.match(line)
+                if m:
+                    pcs.append(int(m.group(1), 16))
+    trips, current = [], None
+    for pc in pcs:
+        if pc == marker:
+            if current is not None:
+                trips.append(current)
+            current = []
+        elif current is not None:
+            current.append(pc)
+    if current is not None:
+        trips.append(current)  # the last one ends at the breakpoint, before its marker
+    if len(trips) < 2:
+        fail(f"{len(pcs)} instructions traced in {len(trips)} round trips: did the bench loop run?")
+    return trips[0], trips[1]
+
+
+def report(arch, what, marker, first, second, owner):
+    counts = {}
+    for pc in [marker] + first:
+        name = "GUEST" if pc == marker else owner(pc)
+        counts[name] = counts.get(name, 0) + 1
+    total = len(first) + 1
+    print(f"{arch} {what}, round trip {SKIP + 1}: {total} instructions (marker {marker:#x})")
+    for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        print(f"  {n:5d}  {name}")
+    if len(second) != len(first):
+        print(f"note: the next round trip took {len(second) + 1}: not a steady state")
+
+
 def main():
     if len(sys.argv) != 2 or sys.argv[1] not in ARCHES:
-        if len(sys.argv) == 2 and sys.argv[1] == "x86_64":
-            fail("x86_64 runs under Bochs, which has no per-instruction log to stream; count from objdump")
-        fail("usage: profile.py aarch64|riscv64")
+        fail("usage: profile.py aarch64|riscv64|x86_64")
     arch = sys.argv[1]
     cfg = ARCHES[arch]
     out = f"out/baremetal/{arch}"
@@ -88,6 +154,15 @@ def main():
         if not host_lo <= pc < host_hi:
             return "GUEST"
         return syms[bisect.bisect_right(starts, pc) - 1][1]
+
+    if "bochs" in cfg:
+        fns = [(a, n) for a, n in syms if n.startswith("bm_test_fn_bench_")]
+        if not fns:
+            fail(f"{image}: no bm_test_fn_bench_* function")
+        for fn, name in fns:
+            first, second = bochs_trips(cfg, image, fn, marker)
+            report(arch, f"bench round trip in {name[len('bm_test_fn_'):]}", marker, first, second, owner)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         fifo = os.path.join(tmp, "exec.log")
@@ -129,17 +204,7 @@ def main():
     if len(trips) < 2:
         fail(f"the marker at {marker:#x} ran {hits} times, {valid} of them through the bench loop: "
              "no steady state reached")
-    first, second = trips
-    counts = {}
-    for pc in [marker] + first:
-        name = "GUEST" if pc == marker else owner(pc)
-        counts[name] = counts.get(name, 0) + 1
-    total = len(first) + 1
-    print(f"{arch} bench round trip, round trip {SKIP + 1}: {total} instructions (marker {marker:#x})")
-    for name, n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        print(f"  {n:5d}  {name}")
-    if len(second) != len(first):
-        print(f"note: the next round trip took {len(second) + 1}: not a steady state")
+    report(arch, "bench round trip", marker, trips[0], trips[1], owner)
 
 
 if __name__ == "__main__":
