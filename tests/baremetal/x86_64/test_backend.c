@@ -267,6 +267,15 @@ BM_TEST(vmx_interrupt_injection_and_window)
     BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40)); /* IF = 0: held until the window opens */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
     e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x62);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0); /* sti; vmcall: the short path ends STI's shadow, so the guest takes it at once */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x61);
+    BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40));
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
