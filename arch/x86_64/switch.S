@@ -145,32 +145,33 @@ axv_vmx_entry_failed:
     .global axv_vmx_exit
     .type axv_vmx_exit, @function
 axv_vmx_exit:
-    push %rdi                       /* the guest's rdi; the frame's address is above it */
-    mov 8(%rsp), %rdi
-    mov %rax, R(0)(%rdi)
-    mov %rcx, R(1)(%rdi)
-    mov %rdx, R(2)(%rdi)
-    mov %rbx, R(3)(%rdi)
-    mov %rbp, R(5)(%rdi)
-    mov %rsi, R(6)(%rdi)
-    mov %r8, R(8)(%rdi)
-    mov %r9, R(9)(%rdi)
-    mov %r10, R(10)(%rdi)
-    mov %r11, R(11)(%rdi)
-    mov %r12, R(12)(%rdi)
-    mov %r13, R(13)(%rdi)
-    mov %r14, R(14)(%rdi)
-    mov %r15, R(15)(%rdi)
-    popq R(7)(%rdi)
+    /* r15 holds the frame: the guest's rdi stays loaded for the hypercall's first argument. */
+    push %r15
+    mov 8(%rsp), %r15
+    mov %rax, R(0)(%r15)
+    mov %rcx, R(1)(%r15)
+    mov %rdx, R(2)(%r15)
+    mov %rbx, R(3)(%r15)
+    mov %rbp, R(5)(%r15)
+    mov %rsi, R(6)(%r15)
+    mov %rdi, R(7)(%r15)
+    mov %r8, R(8)(%r15)
+    mov %r9, R(9)(%r15)
+    mov %r10, R(10)(%r15)
+    mov %r11, R(11)(%r15)
+    mov %r12, R(12)(%r15)
+    mov %r13, R(13)(%r15)
+    mov %r14, R(14)(%r15)
+    popq R(15)(%r15)
     /* Scratch from here: rbx, rbp, r12 (saved; the host's come back from
-     * the stack). rax, rcx, rdx, rsi, r8, r9 still hold the guest's call. */
+     * the stack). rax, rdi, rsi, rdx, rcx, r8, r9 still hold the guest's call. */
     mov %cr2, %rbx
-    mov %rbx, FRAME_CR2(%rdi)
+    mov %rbx, FRAME_CR2(%r15)
     /* The exit left GDTR/IDTR limits at 0xffff: back to the host's before
      * any C code runs. Unconditional: a host whose limits are both 0xffff
      * already (the only case a test could skip) does not exist in practice. */
-    lgdt FRAME_HOST_GDT(%rdi)
-    lidt FRAME_HOST_IDT(%rdi)
+    lgdt FRAME_HOST_GDT(%r15)
+    lidt FRAME_HOST_IDT(%r15)
     mov 8(%rsp), %rbp               /* the exit record; 0: axv_vmx_enter's caller decodes */
     test %rbp, %rbp
     jz 2f
@@ -185,8 +186,7 @@ axv_vmx_exit:
     /* The hypercall: nr in rax, arguments in rdi, rsi, rdx, rcx, r8, r9. */
     movl $EXIT_KIND_HYPERCALL, EXIT_KIND(%rbp)
     mov %rax, EXIT_HYPERCALL_NR(%rbp)
-    mov R(7)(%rdi), %rax
-    mov %rax, EXIT_HYPERCALL_ARGS + 0(%rbp)
+    mov %rdi, EXIT_HYPERCALL_ARGS + 0(%rbp)
     mov %rsi, EXIT_HYPERCALL_ARGS + 8(%rbp)
     mov %rdx, EXIT_HYPERCALL_ARGS + 16(%rbp)
     mov %rcx, EXIT_HYPERCALL_ARGS + 24(%rbp)
