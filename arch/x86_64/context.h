@@ -25,11 +25,12 @@ struct axv_vmx_frame {
 };
 
 /*
- * Enters the guest. Returns the frame's address after a VM exit, and the
- * address + 1 when VMLAUNCH/VMRESUME failed (nothing ran), so the caller
- * needs nothing kept in registers across the switch.
+ * Enters the guest. Returns 0 after a plain hypercall, finished as on the
+ * short path (e filled, RIP past the VMCALL); the frame's address after any
+ * other VM exit; the address + 1 when VMLAUNCH/VMRESUME failed (nothing
+ * ran). So the caller needs nothing kept in registers across the switch.
  */
-uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame);
+uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame, struct axv_exit *e);
 
 /* ops->run (switch.S): a plain hypercall's round trip in assembly, the rest through the C below. */
 enum axv_err axv_vmx_run(struct axv_vcpu *v, struct axv_exit *e);

@@ -8,22 +8,24 @@
  * (VMLAUNCH the first time, VMRESUME after).
  *
  * Both entries save the host's callee-saved registers, then push the exit
- * record (axv_vmx_enter: 0) and the frame, so the frame's address is at the
- * top of the host stack (the stack HOST_RSP names), load the guest's
- * registers and enter. HOST_RIP is axv_vmx_exit: it saves the guest's
- * registers into the frame, saves CR2, puts the host's GDTR/IDTR limits
- * back, and then looks at the exit record:
- *   - 0 (axv_vmx_enter): returns the frame's address to its C caller, which
- *     decodes the exit (so it keeps nothing in registers across the switch);
- *   - axv_vmx_run's: a VMCALL whose rax is no id of calls.yaml is a plain
- *     hypercall, finished here while the guest's argument registers are
- *     still loaded: the exit record filled as axv_exit_make_hypercall and
- *     vmx_raw would (asm_defs.c checks the layout), RIP past the VMCALL,
- *     STI/MOV-SS blocking ended, AXV_OK to the VMM. Any other exit goes to
- *     axv_vmx_run_exit (C) with the host's registers back.
- * A failed VMLAUNCH/VMRESUME returns the frame's address + 1 to
- * axv_vmx_enter's caller, and goes to axv_vmx_run_failed (C) from
- * axv_vmx_run.
+ * record and the frame, so the frame's address is at the top of the host
+ * stack (the stack HOST_RSP names), load the guest's registers and enter.
+ * axv_vmx_enter first calls its own entry code, so that the stack is laid
+ * out alike for both, with a return address under the saved registers:
+ * the VMM's for axv_vmx_run, .Lvmx_enter_ret for axv_vmx_enter.
+ *
+ * HOST_RIP is axv_vmx_exit: it saves the guest's registers into the frame,
+ * saves CR2 and puts the host's GDTR/IDTR limits back. A VMCALL whose rax
+ * is no id of calls.yaml is a plain hypercall, finished there whichever
+ * entry ran, while the guest's argument registers are still loaded: the
+ * exit record filled as axv_exit_make_hypercall and vmx_raw would
+ * (asm_defs.c checks the layout), RIP past the VMCALL, STI/MOV-SS blocking
+ * ended, and 0 returned: AXV_OK to the VMM from axv_vmx_run, "finished" to
+ * axv_vmx_run_slow (which does the bookkeeping a slow entry needs). Any
+ * other exit goes to axv_vmx_run_exit (C) with the host's registers back
+ * from axv_vmx_run, and returns the frame's address to axv_vmx_enter's
+ * caller. A failed VMLAUNCH/VMRESUME goes to axv_vmx_run_failed (C), or
+ * returns the frame's address + 1.
  *
  * CR2 is not part of the VMCS: the guest's is loaded before entry (only when
  * it differs: a CR2 write is slow) and saved after exit (the host's own is
@@ -115,17 +117,20 @@ axv_vmx_run:
     AXV_VMX_LOAD_GUEST_COLD %rax, %rdx
     .size axv_vmx_run, . - axv_vmx_run
 
-    /* uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame) */
+    /* uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame, struct axv_exit *e) */
     .global axv_vmx_enter
     .type axv_vmx_enter, @function
 axv_vmx_enter:
-    AXV_VMX_LOAD_GUEST %rdi, %rax, $0
+    call 1f
+.Lvmx_enter_ret:
+    ret
+1:  AXV_VMX_LOAD_GUEST %rdi, %rax, %rsi
     cmpq $0, FRAME_LAUNCHED(%rdi)
     mov R(7)(%rdi), %rdi            /* flags are not changed by mov */
-    jne 1f
+    jne 2f
     vmlaunch
     jmp axv_vmx_entry_failed
-1:  vmresume
+2:  vmresume
     jmp axv_vmx_entry_failed
     AXV_VMX_LOAD_GUEST_COLD %rdi, %rax
     .size axv_vmx_enter, . - axv_vmx_enter
@@ -136,8 +141,9 @@ axv_vmx_entry_failed:
     pop %rdi
     pop %rsi
     AXV_VMX_POP_HOST
-    test %rsi, %rsi
-    jnz axv_vmx_run_failed          /* (frame, e) */
+    lea .Lvmx_enter_ret(%rip), %rax
+    cmp %rax, (%rsp)
+    jne axv_vmx_run_failed          /* axv_vmx_run's: (frame, e) */
     lea 1(%rdi), %rax
     ret
     .size axv_vmx_entry_failed, . - axv_vmx_entry_failed
@@ -172,9 +178,7 @@ axv_vmx_exit:
      * already (the only case a test could skip) does not exist in practice. */
     lgdt FRAME_HOST_GDT(%r15)
     lidt FRAME_HOST_IDT(%r15)
-    mov 8(%rsp), %rbp               /* the exit record; 0: axv_vmx_enter's caller decodes */
-    test %rbp, %rbp
-    jz 2f
+    mov 8(%rsp), %rbp               /* the exit record */
     mov $VMCS_EXIT_REASON, %ebx
     vmread %rbx, %rbx
     cmp $EXIT_VMCALL, %rbx          /* all 64 bits: an entry failure sets bit 31 */
@@ -196,7 +200,7 @@ axv_vmx_exit:
      * guest-physical address and no instruction information (undefined). */
     movb $RAW_SOURCE_VMX, EXIT_RAW_SOURCE(%rbp)
     mov %rbx, EXIT_RAW_CODE(%rbp)
-    xor %eax, %eax                  /* also the return value, AXV_OK */
+    xor %eax, %eax                  /* also the return value: AXV_OK, or "finished" */
     mov %rax, EXIT_RAW_QUAL(%rbp)
     mov %rax, EXIT_RAW_ADDR(%rbp)
     mov %rax, EXIT_RAW_INSN(%rbp)
@@ -218,15 +222,18 @@ axv_vmx_exit:
 4:  and $~3, %rcx
     vmwrite %rcx, %rdx
     jmp 1b
-2:  pop %rax                        /* axv_vmx_enter's: the frame to its caller */
-    add $8, %rsp
-    AXV_VMX_POP_HOST
-    ret
-3:  mov %rbx, %rdx                  /* any other exit of axv_vmx_run: (frame, e, reason) to C */
+3:  lea .Lvmx_enter_ret(%rip), %rdx /* any other exit: whose? */
+    cmp %rdx, 64(%rsp)              /* the return address under the frame, the record and 6 registers */
+    je 2f
+    mov %rbx, %rdx                  /* axv_vmx_run's: (frame, e, reason) to C */
     pop %rdi
     pop %rsi
     AXV_VMX_POP_HOST
     jmp axv_vmx_run_exit
+2:  pop %rax                        /* axv_vmx_enter's: the frame to its caller */
+    add $8, %rsp
+    AXV_VMX_POP_HOST
+    ret
     .size axv_vmx_exit, . - axv_vmx_exit
 
     .section .note.GNU-stack, "", @progbits

@@ -1144,6 +1144,13 @@ static void vmx_slow_refresh(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x
         slow_set(x, SLOW_STATE);
 }
 
+/* An exit goes to the caller: the host's XCR0 back, and whether the next run may take the short path. */
+static void vmx_exit_deliver(struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    host_state_restore(c);
+    vmx_slow_refresh(c, x);
+}
+
 static struct axv_vmx_vcpu *vmx_of_frame(uintptr_t frame)
 {
     return (struct axv_vmx_vcpu *)(frame - offsetof(struct axv_vmx_vcpu, frame));
@@ -1159,31 +1166,29 @@ static __attribute__((noinline, cold)) enum axv_err vmx_entry_failed(struct axv_
     e->raw.source = AXV_RAW_SOURCE_VMX;
     e->raw.code = ~UINT64_C(0);
     e->raw.qual = err;
-    host_state_restore(x->cpu);
-    vmx_slow_refresh(x->cpu, x);
+    vmx_exit_deliver(x->cpu, x);
     return AXV_OK;
+}
+
+/* After a real exit (not a failed entry, which neither launches the VMCS nor delivers the event). */
+static void vmx_exit_entered(struct axv_vmx_vcpu *x)
+{
+    x->frame.launched = 1;
+    if (x->injecting) {
+        axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
+        x->injecting = false;
+    }
+    vmx_redeliver(x); /* the fields an event's delivery writes are only valid after a real exit */
 }
 
 /* Any exit: true when it goes to the caller (x->out filled, host state back), false to re-enter. */
 static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t reason)
 {
-    struct axv_vcpu *v = x->vcpu;
-    struct axv_vmx_cpu *c = x->cpu;
-
-    /* A failed entry neither launches the VMCS nor delivers the event; the
-     * fields an event's delivery writes are only valid after a real exit. */
-    if (!(reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK))) {
-        x->frame.launched = 1;
-        if (x->injecting) {
-            axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
-            x->injecting = false;
-        }
-        vmx_redeliver(x);
-    }
-    if (!vmx_decode(v, c, x, x->out, reason))
+    if (!(reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK)))
+        vmx_exit_entered(x);
+    if (!vmx_decode(x->vcpu, x->cpu, x, x->out, reason))
         return false;
-    host_state_restore(c);
-    vmx_slow_refresh(c, x);
+    vmx_exit_deliver(x->cpu, x);
     return true;
 }
 
@@ -1193,10 +1198,10 @@ static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t 
  * comes here whenever the slow word is not 0, and otherwise takes the short
  * path: the VMCS is current here and launched, no interrupt waits, nothing
  * is being injected, no read is open, and the guest's XCR0 is the host's,
- * so nothing is switched either way. That path finishes a plain hypercall
- * itself (the exit a VMM loop sees most; EXIT_VMCALL routes to vmx_vmcall,
- * which makes the same exit) and hands every other exit to
- * axv_vmx_run_exit.
+ * so nothing is switched either way; it hands every exit but a plain
+ * hypercall to axv_vmx_run_exit. switch.S finishes a plain hypercall (the
+ * exit a VMM loop sees most) on either path, as vmx_vmcall would: here
+ * axv_vmx_enter returns 0 for it, and only the bookkeeping is left.
  */
 enum axv_err axv_vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e)
 {
@@ -1219,7 +1224,12 @@ enum axv_err axv_vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e)
             xcr0_write(x->xcr0);
             c->cur_xcr0 = x->xcr0;
         }
-        uintptr_t r = axv_vmx_enter(&x->frame);
+        uintptr_t r = axv_vmx_enter(&x->frame, e);
+        if (r == 0) { /* a plain hypercall, finished in switch.S */
+            vmx_exit_entered(x);
+            vmx_exit_deliver(c, x);
+            return AXV_OK;
+        }
         if (r & 1)
             return vmx_entry_failed(x);
         if (vmx_exit(x, vmread_cur(VMCS(VM_EXIT_REASON))))
