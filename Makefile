@@ -155,7 +155,7 @@ bench: deps
 	$(O)/bench-kvm
 	@$(MAKE) --no-print-directory bench-aarch64 profile-aarch64
 	@$(MAKE) --no-print-directory bench-riscv64 profile-riscv64
-	@$(MAKE) --no-print-directory bench-x86_64
+	@$(MAKE) --no-print-directory bench-x86_64 profile-x86_64
 
 dist: $(GEN_STAMP)
 	./build/dist.sh $(GEN) $(O) $(VERSION)

@@ -14,6 +14,7 @@
 #   make check-x86_64             build and run it (tests/baremetal/run.sh x86_64)
 #   make check-x86_64-harness     the harness reports failures (tests/baremetal/selftest.sh)
 #   make bench-x86_64             host-bench.iso (Bochs' TSC counts instructions: 1 tick = 1 ns)
+#   make profile-x86_64           one bench round trip's instructions per function (Bochs' debugger)
 
 BM_X86_CC ?= gcc
 BM_X86_LD ?= ld
@@ -151,7 +152,7 @@ $(BM_X86_OUT)/%.iso: $(BM_X86_OUT)/%.elf
 
 -include $(shell find $(BM_X86_OUT) -name '*.d' 2>/dev/null)
 
-.PHONY: baremetal-x86_64 check-x86_64 check-x86_64-harness bench-x86_64
+.PHONY: baremetal-x86_64 check-x86_64 check-x86_64-harness bench-x86_64 profile-x86_64
 baremetal-x86_64: $(BM_X86_OUT)/host.elf $(BM_X86_OUT)/host.iso
 check-x86_64: $(BM_X86_OUT)/host.elf $(BM_X86_OUT)/host.iso
 	$(BM_DIR)/run.sh x86_64
@@ -159,3 +160,5 @@ check-x86_64-harness: $(BM_X86_OUT)/host.iso $(BM_X86_OUT)/host-selftest-fail.is
 	$(BM_DIR)/selftest.sh x86_64
 bench-x86_64: $(BM_X86_OUT)/host-bench.iso
 	BM_IMAGE=$(BM_X86_OUT)/host-bench.elf $(BM_DIR)/run.sh x86_64
+profile-x86_64: $(BM_X86_OUT)/host-bench.iso $(BM_X86_GUEST_OUT)/vmcall_bench.elf
+	$(PYTHON) $(BM_DIR)/profile.py x86_64

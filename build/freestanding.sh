@@ -52,12 +52,12 @@ check_one "${CC:-cc}" host-x86_64 "-mno-red-zone -mgeneral-regs-only" ""
 # this keeps it compiling whatever runs).
 x86=$OUT/host-x86_64/x86_64-backend
 mkdir -p "$x86"
-"${CC:-cc}" -O2 -Iout/gen/include -Iarch/x86_64 -S arch/x86_64/asm_defs.c -o - | \
+"${CC:-cc}" -O2 -Iruntime/include -I"$GEN/include" -Iarch/x86_64 -S arch/x86_64/asm_defs.c -o - | \
     sed -n 's/^->\([A-Z_]*\) \$\{0,1\}\([0-9]*\).*/#define \1 \2/p' > "$x86/asm_defs.h"
 for src in arch/x86_64/x86_64.c arch/x86_64/decode.c; do
     # shellcheck disable=SC2086
     "${CC:-cc}" $WARN -O2 -ffreestanding -nostdlib -mno-red-zone -mgeneral-regs-only -Iruntime/include \
         -I"$GEN/include" -Iarch/x86_64/include -c "$src" -o "$x86/$(basename "$src" .c).o"
 done
-"${CC:-cc}" -I"$x86" -c arch/x86_64/switch.S -o "$x86/switch.o"
+"${CC:-cc}" -I"$x86" -I"$GEN/include" -c arch/x86_64/switch.S -o "$x86/switch.o"
 echo "freestanding: x86_64 VMX backend ok"

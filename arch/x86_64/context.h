@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "axv/backend.h"
+
 /* A GDTR/IDTR image: LGDT/LIDT read the limit and then the base, so the operand is &limit. */
 struct axv_vmx_dtr {
     uint16_t pad[3];         /* keeps base 8-byte aligned */
@@ -16,19 +18,28 @@ struct axv_vmx_frame {
     uint64_t launched;       /* VMRESUME once the VMCS has been launched */
     uint64_t cr2;            /* VMX does not switch CR2: the guest's, kept here */
     uint64_t host_rsp;       /* HOST_RSP as last written to this VMCS; 0 when unknown */
+    uint32_t slow;           /* SLOW_* (x86_64.c): 0 lets axv_vmx_run take its short path; atomic */
     /* The host's descriptor tables: a VM exit sets both limits to 0xffff, and
      * the exit path reloads them before any C code runs. */
     struct axv_vmx_dtr host_gdt, host_idt;
 };
 
 /*
- * Enters the guest. Returns the frame's address after a VM exit, and the
- * address + 1 when VMLAUNCH/VMRESUME failed (nothing ran), so the caller
- * needs nothing kept in registers across the switch.
+ * Enters the guest. Returns 0 after a plain hypercall, finished as on the
+ * short path (e filled, RIP past the VMCALL); the frame's address after any
+ * other VM exit; the address + 1 when VMLAUNCH/VMRESUME failed (nothing
+ * ran). So the caller needs nothing kept in registers across the switch.
  */
-uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame);
-/* The same for a VMCS known to be launched: VMRESUME without looking. */
-uintptr_t axv_vmx_resume(struct axv_vmx_frame *frame);
+uintptr_t axv_vmx_enter(struct axv_vmx_frame *frame, struct axv_exit *e);
+
+/* ops->run (switch.S): a plain hypercall's round trip in assembly, the rest through the C below. */
+enum axv_err axv_vmx_run(struct axv_vcpu *v, struct axv_exit *e);
+/* The general run loop, for a vCPU whose slow word is not 0. */
+enum axv_err axv_vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e);
+/* axv_vmx_run's exits but a plain hypercall, with the host's registers back. */
+enum axv_err axv_vmx_run_exit(struct axv_vmx_frame *frame, struct axv_exit *e, uint64_t reason);
+/* axv_vmx_run's VMRESUME failed (nothing ran). */
+enum axv_err axv_vmx_run_failed(struct axv_vmx_frame *frame, struct axv_exit *e);
 
 /* HOST_RIP: where a VM exit lands (inside switch.S; never called from C). */
 void axv_vmx_exit(void);

@@ -63,10 +63,12 @@ struct axv_vmx_cpu {
 enum vmx_read { READ_NONE, READ_IO, READ_MSR, READ_MMIO };
 
 /*
- * Bits of axv_vmx_vcpu.slow: why the next run cannot take the short path
- * (vmx_run). Whoever changes a condition sets its bit; only the general
- * path clears them, after looking (vmx_slow_refresh, vmx_events), so a bit
- * set too often costs one general run and never a wrong entry.
+ * Bits of the frame's slow word: why the next run cannot take the short
+ * path (axv_vmx_run, switch.S). Whoever changes a condition sets its bit;
+ * only the general path clears them, after looking (vmx_slow_refresh,
+ * vmx_events), so a bit set too often costs one general run and never a
+ * wrong entry. SLOW_STATE stays set until the VMCS is launched, so the
+ * short path's VMRESUME needs no test.
  */
 #define SLOW_IRQ 1u   /* a vector may be pending (inject_interrupt, from any CPU) */
 #define SLOW_STATE 2u /* VMCS not current or not launched, XCR0 to switch, an event to inject, a read open */
@@ -84,7 +86,6 @@ struct axv_vmx_vcpu {
     bool injecting;              /* VM_ENTRY_INTR_INFO holds an event for the next entry */
     uint64_t xcr0;               /* the guest's, loaded while it runs */
     struct axv_irq_pending pending;
-    uint32_t slow;               /* SLOW_*: 0 lets run take the short path; atomic */
     struct axv_vcpu *vcpu;       /* back from the frame axv_vmx_enter returns */
     struct axv_vmx_cpu *cpu;     /* where it is bound (NULL when not) */
     struct axv_exit *out;        /* the caller's exit record during run */
@@ -94,6 +95,9 @@ struct axv_vmx_vcpu {
     uint64_t wait_sipi[APIC_IDS / 64];
     uint32_t xapic_icr_high;
 };
+
+/* axv_vmx_run (switch.S) takes v->arch as the frame's address. */
+_Static_assert(offsetof(struct axv_vmx_vcpu, frame) == 0, "the frame comes first");
 
 static struct axv_vmx_vcpu *vmx_of(const struct axv_vcpu *v)
 {
@@ -114,7 +118,7 @@ static bool vmcs_live(const struct axv_vcpu *v, const struct axv_vmx_vcpu *x)
 
 static void slow_set(struct axv_vmx_vcpu *x, uint32_t bits)
 {
-    __atomic_fetch_or(&x->slow, bits, __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&x->frame.slow, bits, __ATOMIC_SEQ_CST);
 }
 
 /* Every change of the CPU's current VMCS goes here: the one that stops being current loses the short path. */
@@ -570,7 +574,7 @@ static enum axv_err vmx_create(struct axv_vcpu *v, const void *config)
     }
     x->frame.r[AXV_X86_64_RDI] = v->vcpu_id; /* first argument: which vCPU this is */
     x->vcpu = v;
-    x->slow = SLOW_STATE;
+    x->frame.slow = SLOW_STATE;
     x->xcr0 = XCR0_X87;
     v->arch = x;
     v->ret_reg = &x->frame.r[AXV_X86_64_RAX]; /* what vmx_set_return_value writes */
@@ -992,7 +996,7 @@ static void vmx_raw(struct axv_exit *e, uint64_t reason, uint64_t qual, uint64_t
     e->raw.code = reason;
     e->raw.qual = qual;
     e->raw.addr = gpa;
-    /* Undefined for VMCALL: 0 there, as the short path (vmx_hypercall_exit) gives. */
+    /* Undefined for VMCALL: 0 there, as the short path (switch.S) gives. */
     e->raw.insn = (reason & X(VM_EXIT_REASON_BASIC_MASK)) == X(EXIT_VMCALL)
                       ? 0
                       : axv_x86_64_vmread(VMCS(VMX_INSTRUCTION_INFO));
@@ -1105,7 +1109,7 @@ static void vmx_events(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
 {
     /* The hint goes down before the vectors are looked at (a full barrier):
      * a vector set meanwhile raises it again, and the next entry comes here. */
-    __atomic_fetch_and(&x->slow, ~SLOW_IRQ, __ATOMIC_SEQ_CST);
+    __atomic_fetch_and(&x->frame.slow, ~SLOW_IRQ, __ATOMIC_SEQ_CST);
     if (!axv_irq_pending_any(&x->pending))
         return;
     if (!x->injecting) {
@@ -1136,9 +1140,16 @@ static void host_state_restore(struct axv_vmx_cpu *c)
 static void vmx_slow_refresh(const struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
 {
     if (c->loaded == x && x->frame.launched && x->xcr0 == c->host_xcr0 && !x->injecting && x->read == READ_NONE)
-        __atomic_fetch_and(&x->slow, ~SLOW_STATE, __ATOMIC_SEQ_CST);
+        __atomic_fetch_and(&x->frame.slow, ~SLOW_STATE, __ATOMIC_SEQ_CST);
     else
         slow_set(x, SLOW_STATE);
+}
+
+/* An exit goes to the caller: the host's XCR0 back, and whether the next run may take the short path. */
+static void vmx_exit_deliver(struct axv_vmx_cpu *c, struct axv_vmx_vcpu *x)
+{
+    host_state_restore(c);
+    vmx_slow_refresh(c, x);
 }
 
 static struct axv_vmx_vcpu *vmx_of_frame(uintptr_t frame)
@@ -1156,36 +1167,44 @@ static __attribute__((noinline, cold)) enum axv_err vmx_entry_failed(struct axv_
     e->raw.source = AXV_RAW_SOURCE_VMX;
     e->raw.code = ~UINT64_C(0);
     e->raw.qual = err;
-    host_state_restore(x->cpu);
-    vmx_slow_refresh(x->cpu, x);
+    vmx_exit_deliver(x->cpu, x);
     return AXV_OK;
+}
+
+/* After a real exit (not a failed entry, which neither launches the VMCS nor delivers the event). */
+static void vmx_exit_entered(struct axv_vmx_vcpu *x)
+{
+    x->frame.launched = 1;
+    if (x->injecting) {
+        axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
+        x->injecting = false;
+    }
+    vmx_redeliver(x); /* the fields an event's delivery writes are only valid after a real exit */
 }
 
 /* Any exit: true when it goes to the caller (x->out filled, host state back), false to re-enter. */
 static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t reason)
 {
-    struct axv_vcpu *v = x->vcpu;
-    struct axv_vmx_cpu *c = x->cpu;
-
-    /* A failed entry neither launches the VMCS nor delivers the event; the
-     * fields an event's delivery writes are only valid after a real exit. */
-    if (!(reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK))) {
-        x->frame.launched = 1;
-        if (x->injecting) {
-            axv_x86_64_vmwrite(VMCS(VM_ENTRY_INTR_INFO_FIELD), 0); /* delivered by the entry */
-            x->injecting = false;
-        }
-        vmx_redeliver(x);
-    }
-    if (!vmx_decode(v, c, x, x->out, reason))
+    if (!(reason & X(VM_EXIT_REASON_ENTRY_FAILURE_MASK)))
+        vmx_exit_entered(x);
+    if (!vmx_decode(x->vcpu, x->cpu, x, x->out, reason))
         return false;
-    host_state_restore(c);
-    vmx_slow_refresh(c, x);
+    vmx_exit_deliver(x->cpu, x);
     return true;
 }
 
-/* The general loop: loads the VMCS, injects, switches XCR0, and re-enters after exits handled here. */
-static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e)
+/*
+ * The general run loop: loads the VMCS, injects, switches XCR0, and
+ * re-enters after exits handled here. ops->run (axv_vmx_run, switch.S)
+ * comes here whenever the slow word is not 0, and otherwise takes the short
+ * path: the VMCS is current here and launched, no interrupt waits, nothing
+ * is being injected, no read is open, and the guest's XCR0 is the host's,
+ * so nothing is switched either way; it hands every exit but a plain
+ * hypercall to axv_vmx_run_exit. switch.S finishes a plain hypercall (the
+ * exit a VMM loop sees most) on either path, as vmx_vmcall would: here
+ * axv_vmx_enter returns 0 for it, and only the bookkeeping is left.
+ */
+enum axv_err axv_vmx_run_slow(struct axv_vcpu *v, struct axv_exit *e)
 {
     struct axv_vmx_vcpu *x = vmx_of(v);
     struct axv_vmx_cpu *c = vmx_cpu(v);
@@ -1206,7 +1225,12 @@ static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, s
             xcr0_write(x->xcr0);
             c->cur_xcr0 = x->xcr0;
         }
-        uintptr_t r = axv_vmx_enter(&x->frame);
+        uintptr_t r = axv_vmx_enter(&x->frame, e);
+        if (r == 0) { /* a plain hypercall, finished in switch.S */
+            vmx_exit_entered(x);
+            vmx_exit_deliver(c, x);
+            return AXV_OK;
+        }
         if (r & 1)
             return vmx_entry_failed(x);
         if (vmx_exit(x, vmread_cur(VMCS(VM_EXIT_REASON))))
@@ -1214,63 +1238,23 @@ static __attribute__((noinline)) enum axv_err vmx_run_slow(struct axv_vcpu *v, s
     }
 }
 
-/* A plain hypercall (not a call of calls.yaml): what vmx_vmcall and vmx_raw make of it, in fewer steps. */
-static enum axv_err vmx_hypercall_exit(struct axv_vmx_vcpu *x)
+/* An exit of the short path but a plain hypercall: vmx_exit, then the general loop if it re-enters. */
+enum axv_err axv_vmx_run_exit(struct axv_vmx_frame *frame, struct axv_exit *e, uint64_t reason)
 {
-    struct axv_exit *e = x->out;
-    const uint64_t *g = x->frame.r;
-    uint64_t args[6];
+    struct axv_vmx_vcpu *x = vmx_of_frame((uintptr_t)frame);
 
-    vmx_hypercall_args(g, args);
-    axv_exit_make_hypercall(e, g[AXV_X86_64_RAX], args);
-    /* A VMCALL exit has no qualification (the CPU clears it), no
-     * guest-physical address and no instruction information (undefined). */
-    e->raw.source = AXV_RAW_SOURCE_VMX;
-    e->raw.code = X(EXIT_VMCALL);
-    e->raw.qual = 0;
-    e->raw.addr = 0;
-    e->raw.insn = 0;
-    skip_insn();
-    return AXV_OK; /* XCR0 stayed the host's; GDTR/IDTR are back (switch.S) */
-}
-
-/* Any exit but a plain hypercall, from the short path: vmx_exit, then the general loop if it re-enters. */
-static __attribute__((noinline)) enum axv_err vmx_exit_general(struct axv_vmx_vcpu *x, uint64_t reason)
-{
+    x->out = e;
     if (vmx_exit(x, reason))
         return AXV_OK;
-    return vmx_run_slow(x->vcpu, x->out);
+    return axv_vmx_run_slow(x->vcpu, e);
 }
 
-/*
- * The run op. The common case takes a short path: x->slow is 0 (the VMCS is
- * current here and launched, no interrupt waits, nothing is being injected,
- * no read is open, the guest's XCR0 is the host's so nothing is switched
- * either way), and the exit is a plain hypercall (the exit a VMM loop sees
- * most; EXIT_VMCALL routes to vmx_vmcall, which makes the same exit).
- * Everything else goes through vmx_run_slow / vmx_exit, which do the same
- * work in general. Nothing is kept in registers across the switch: x comes
- * back from axv_vmx_enter, the rest hangs off it.
- */
-static enum axv_err vmx_run(struct axv_vcpu *v, struct axv_exit *e)
+enum axv_err axv_vmx_run_failed(struct axv_vmx_frame *frame, struct axv_exit *e)
 {
-    struct axv_vmx_vcpu *x = vmx_of(v);
+    struct axv_vmx_vcpu *x = vmx_of_frame((uintptr_t)frame);
 
-    if (__builtin_expect(__atomic_load_n(&x->slow, __ATOMIC_RELAXED) != 0, 0))
-        return vmx_run_slow(v, e);
     x->out = e;
-    uintptr_t r = axv_vmx_resume(&x->frame); /* SLOW_STATE is set until the VMCS is launched */
-    if (__builtin_expect(r & 1, 0))
-        return vmx_entry_failed(vmx_of_frame(r - 1));
-    x = vmx_of_frame(r);
-
-    uint64_t reason = vmread_cur(VMCS(VM_EXIT_REASON));
-    if (__builtin_expect(reason != X(EXIT_VMCALL), 0))
-        return vmx_exit_general(x, reason);
-    /* The reason is known again from here: only x stays live across the lookup. */
-    if (__builtin_expect(axv_x86_64_call_find(x->frame.r[AXV_X86_64_RAX]) != NULL, 0))
-        return vmx_exit_general(x, X(EXIT_VMCALL));
-    return vmx_hypercall_exit(x);
+    return vmx_entry_failed(x);
 }
 
 static enum axv_err vmx_set_gpr(struct axv_vcpu *v, uint32_t reg, uint64_t value)
@@ -1392,7 +1376,7 @@ const struct axv_arch_ops axv_x86_64_ops = {
     .setup = vmx_setup,
     .bind = vmx_bind,
     .unbind = vmx_unbind,
-    .run = vmx_run,
+    .run = axv_vmx_run,
     .set_gpr = vmx_set_gpr,
     .inject_interrupt = vmx_inject_interrupt,
     .set_return_value = vmx_set_return_value,

@@ -158,6 +158,12 @@ BM_TEST(vmx_port_io_msr_cpuid_hypercall_halt)
     BM_CHECK_EQ(bm_sidt().limit, 256 * 16 - 1);
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x4321));
 
+    /* VMCALL is 3 bytes only without prefixes: the guest checks that it went on after all 4. */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x44);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x4444));
+
     e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
     e = bm_vmm_run(g, 0);
@@ -261,6 +267,15 @@ BM_TEST(vmx_interrupt_injection_and_window)
     BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40)); /* IF = 0: held until the window opens */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
     e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x62);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0); /* sti; vmcall: the short path ends STI's shadow, so the guest takes it at once */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x61);
+    BM_CHECK_OK(axv_vcpu_inject_interrupt(&g->v[0], 0x40));
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0));
+    e = bm_vmm_run(g, 0);
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }
 
@@ -306,6 +321,33 @@ BM_TEST(vmx_invalid_guest_state_is_fail_entry)
     e = bm_vmm_run(g, 0); /* the same again, not a VMRESUME of an unlaunched VMCS */
     BM_CHECK_EXIT(&e, AXV_EXIT_FAIL_ENTRY);
     BM_CHECK_EQ(e.u.fail_entry.hardware_entry_failure_reason & 0xffff, 33);
+}
+
+/*
+ * A VMRESUME that fails (VMfailValid) on the short run path: fail_entry with
+ * the VM-instruction error, and the guest goes on once the cause is gone.
+ * No API breaks a launched VMCS, so the test writes a bad control itself
+ * (the VMCS is current here between two runs).
+ */
+BM_TEST(vmx_short_path_vmfail_is_fail_entry)
+{
+    const uint64_t pin_field = AXV_X86_64_PIN_BASED_VM_EXEC_CONTROL_VMCS;
+    struct bm_vmm *g = guest_start("vmcall_bench");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x50);
+    uint64_t pin = axv_x86_64_vmread(pin_field);
+    BM_CHECK_EQ(axv_x86_64_vmwrite(pin_field, 0), 0); /* bits 1, 2 and 4 must be 1 */
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_FAIL_ENTRY);
+    BM_CHECK_EQ(e.u.fail_entry.hardware_entry_failure_reason, 7); /* VM entry with invalid control field(s) */
+    BM_CHECK_EQ(e.raw.code, ~UINT64_C(0));
+    BM_CHECK_EQ(e.raw.qual, 7);
+    BM_CHECK_EQ(axv_x86_64_vmwrite(pin_field, pin), 0);
+    e = bm_vmm_run(g, 0); /* nothing ran: the guest's next VMCALL */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, 0x50);
 }
 
 /* The host's local APIC timer fires while a guest spins: external_interrupt with its vector. */

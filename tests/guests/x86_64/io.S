@@ -62,5 +62,10 @@
 	mov	%cr2, %r14
 	CHECK_EQ %r14, 0x123456789000, 13
 
+	mov	$0x44, %eax			/* a VMCALL with a (redundant) DS prefix: 4 bytes, */
+	.byte	0x3e				/* and RIP must go past all of them */
+	vmcall
+	CHECK_EQ %rax, 0x4444, 14
+
 	hlt					/* a halt exit; the host resumes at the next instruction */
 	GUEST_PASS
