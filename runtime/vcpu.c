@@ -95,21 +95,32 @@ static inline bool axv_exit_kind_is_read_valid(uint32_t kind)
 #endif
 }
 
-/* Gives the guest the value an exit handler answered: a read's, or a return value. */
-static inline __attribute__((always_inline)) enum axv_err axv_vcpu_answer(struct axv_vcpu *v, const struct axv_exit *exit,
-                                                                        uint64_t value)
+/*
+ * Carries out a verdict other than an answer stored at ret_reg: a read's
+ * value, a return value through the op, or a resume; *deliver when the
+ * exit goes to run's caller instead. Out of line: the hot loop keeps its
+ * registers.
+ */
+static __attribute__((noinline)) enum axv_err axv_vcpu_verdict(struct axv_vcpu *v, const struct axv_exit *exit,
+                                                              struct axv_exit_verdict verdict, bool *deliver)
 {
-    if (__builtin_expect(axv_exit_kind_is_read(exit->kind), 0)) {
+    const bool read = axv_exit_kind_is_read(exit->kind);
+
+    if (verdict.action == AXV_EXIT_ANSWER && read) {
         struct axv_exit_read_shape shape;
         if (!axv_exit_read_shape(exit, &shape))
             return AXV_ERR_INVALID_INPUT;
-        return axv_vcpu_complete_read_op(v, &shape, axv_read_value_shape(&shape, value));
+        return axv_vcpu_complete_read_op(v, &shape, axv_read_value_shape(&shape, verdict.value));
     }
-    if (v->ret_reg) {
-        *v->ret_reg = value;
+    if (verdict.action == AXV_EXIT_ANSWER) {
+        if (!v->ret_reg)
+            return v->ops->set_return_value(v, verdict.value);
+        *v->ret_reg = verdict.value;
         return AXV_OK;
     }
-    return v->ops->set_return_value(v, value);
+    /* A read is never resumed without its value. */
+    *deliver = verdict.action != AXV_EXIT_RESUME || read;
+    return AXV_OK;
 }
 
 /*
@@ -119,33 +130,31 @@ static inline __attribute__((always_inline)) enum axv_err axv_vcpu_answer(struct
  * fails. Each re-entry's exit is validated as the first one was; a handled
  * exit is traced as Running -> Running.
  */
-static __attribute__((noinline)) enum axv_err axv_vcpu_handle_exits(struct axv_vcpu *v, struct axv_exit *exit)
+static inline __attribute__((always_inline)) enum axv_err axv_vcpu_handle_loop(struct axv_vcpu *v, struct axv_exit *exit,
+                                                                            const bool backend_asks)
 {
     /* Fixed for the vCPU's life: loaded once, not per exit. */
     const axv_exit_handler handler = v->on_exit;
     void *const ctx = v->on_exit_ctx;
     uint64_t *const ret_reg = v->ret_reg;
     enum axv_err (*const run)(struct axv_vcpu *, struct axv_exit *) = v->ops->run;
+    enum axv_err (*const run_handled)(struct axv_vcpu *, struct axv_exit *, struct axv_exit_verdict *) =
+        v->ops->run_handled;
+    struct axv_exit_verdict verdict = handler(ctx, v, exit);
 
     for (;;) {
-        const struct axv_exit_verdict verdict = handler(ctx, v, exit);
-        const uint64_t action = verdict.action, value = verdict.value;
-        enum axv_err err = AXV_OK;
+        enum axv_err err;
 
-        if (__builtin_expect(axv_exit_kind_is_read_valid(exit->kind), 0)) {
-            if (action != AXV_EXIT_ANSWER)
-                return AXV_OK; /* delivered: a read is never resumed without its value */
-            err = axv_vcpu_answer(v, exit, value);
-        } else if (action == AXV_EXIT_ANSWER) {
-            if (__builtin_expect(ret_reg != NULL, 1))
-                *ret_reg = value;
-            else
-                err = v->ops->set_return_value(v, value);
-        } else if (action != AXV_EXIT_RESUME) {
-            return AXV_OK; /* delivered */
+        /* The common case: a call answered, its return value stored. */
+        if (__builtin_expect(verdict.action == AXV_EXIT_ANSWER && exit->kind == AXV_EXIT_HYPERCALL && ret_reg != NULL,
+                             1)) {
+            *ret_reg = verdict.value;
+        } else {
+            bool deliver = false;
+            err = axv_vcpu_verdict(v, exit, verdict, &deliver);
+            if (err || deliver)
+                return err;
         }
-        if (err)
-            return err;
         /* read_pending is clear in a run: only tracing and validation remain. */
         if (__builtin_expect(v->run_checks != 0, 0)) {
 #ifndef AXV_NO_TRACE
@@ -155,12 +164,34 @@ static __attribute__((noinline)) enum axv_err axv_vcpu_handle_exits(struct axv_v
             err = run(v, exit);
             if (!err && v->validate_exits)
                 err = axv_exit_validate(exit, NULL);
+        } else if (backend_asks) {
+            /* The backend may ask the handler itself; then it says so. */
+            verdict.action = AXV_EXIT_UNASKED;
+            err = run_handled(v, exit, &verdict);
+            if (!err && verdict.action != AXV_EXIT_UNASKED)
+                continue;
         } else {
             err = run(v, exit);
         }
         if (err)
             return err;
+        verdict = handler(ctx, v, exit);
     }
+}
+
+/*
+ * One run with an exit handler (axv_vcpu_config.on_exit): the handler gets
+ * each exit while the vCPU stays Running; what it handles is answered and
+ * the guest entered again, until it hands an exit to run's caller or an op
+ * fails. Each re-entry's exit is validated as the first one was; a handled
+ * exit is traced as Running -> Running. A backend with run_handled may ask
+ * the handler itself from its exit path; the loop is then mostly its own.
+ */
+static __attribute__((noinline)) enum axv_err axv_vcpu_handle_exits(struct axv_vcpu *v, struct axv_exit *exit)
+{
+    if (v->ops->run_handled)
+        return axv_vcpu_handle_loop(v, exit, true);
+    return axv_vcpu_handle_loop(v, exit, false);
 }
 
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_call_op(struct axv_vcpu *v, enum axv_arch_op op,

@@ -17,6 +17,7 @@
 
 struct axv_vcpu;
 struct axv_percpu;
+struct axv_exit_verdict;
 
 /* Nested paging: the root and geometry a backend programs (EPT, VTTBR, hgatp). */
 struct axv_npt_config {
@@ -58,6 +59,19 @@ struct axv_arch_ops {
      * directly when a vCPU's ops have them.
      */
     enum axv_err (*run)(struct axv_vcpu *v, struct axv_exit *exit);
+    /*
+     * Optional (NULL: the runtime calls run and the handler itself). run
+     * for a vCPU with an exit handler (v->on_exit), called only while the
+     * vCPU is untraced and its exits trusted. The backend may call the
+     * handler from its own exit path, for exits it finishes there, and on
+     * an ANSWER to a hypercall write the return value and enter the guest
+     * again without returning, as KVM's fast-path exits stay in the kernel's
+     * run loop. It returns, as run does, with *exit filled and *verdict
+     * either what the handler said of that exit, not yet carried out (the
+     * runtime does that and does not ask again), or untouched
+     * (AXV_EXIT_UNASKED: the runtime asks).
+     */
+    enum axv_err (*run_handled)(struct axv_vcpu *v, struct axv_exit *exit, struct axv_exit_verdict *verdict);
     enum axv_err (*set_gpr)(struct axv_vcpu *v, uint32_t reg, uint64_t value);
     /* May be called from another thread while run() is in progress. */
     enum axv_err (*inject_interrupt)(struct axv_vcpu *v, uint32_t vector);

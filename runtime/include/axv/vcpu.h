@@ -34,6 +34,7 @@ enum axv_exit_action {
     AXV_EXIT_DELIVER = 0,
     AXV_EXIT_RESUME = 1,
     AXV_EXIT_ANSWER = 2,
+    AXV_EXIT_UNASKED = 0xff, /* between runtime and backend (ops->run_handled); a handler's is delivered */
 };
 
 /* Two words, no padding: returned in two registers on every supported ABI.
