@@ -21,6 +21,7 @@ struct script {
     enum axv_vcpu_state state_inside;
     enum axv_err run_inside, set_rv_inside, unbind_inside, inject_inside;
     bool fail_next_run;            /* make the next run op fail, from inside */
+    uint64_t deliver_nr, resume_nr; /* hypercalls not answered (0: none) */
 };
 
 static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, const struct axv_exit *e)
@@ -44,6 +45,10 @@ static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, con
         axv_sim_fail_op(v, AXV_ARCH_OP_RUN, AXV_ERR_IO);
         s->fail_next_run = false;
     }
+    if (e->kind == AXV_EXIT_HYPERCALL && e->u.hypercall.nr == s->deliver_nr)
+        return axv_exit_deliver();
+    if (e->kind == AXV_EXIT_HYPERCALL && e->u.hypercall.nr == s->resume_nr)
+        return axv_exit_resume();
     if (e->kind == AXV_EXIT_HYPERCALL)
         return axv_exit_answer(e->u.hypercall.nr * 0x10u);
     if (e->kind == AXV_EXIT_MMIO_READ)
@@ -165,6 +170,37 @@ START_TEST(test_handler_read_without_answer_is_delivered)
     ck_assert_int_eq(axv_vcpu_complete_read(&g.v, 0x7f), AXV_OK);
     e = hguest_run(&g);
     ck_assert_int_eq(e.kind, AXV_EXIT_HALT);
+    hguest_stop(&g);
+}
+END_TEST
+
+/* Hypercalls the handler does not answer: resumed as they are, or
+ * delivered; each exit is put to the handler once, whoever asks (the
+ * trusted sim asks about hypercalls itself, through run_handled). */
+START_TEST(test_handler_hypercall_verdicts)
+{
+    static const struct axv_sim_insn prog[] = {
+        AXV_SIM_MOV(0, 0x66),
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 6),
+        AXV_SIM_EXPECT(0, 0x66), /* resumed: no return value written */
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 2),
+        AXV_SIM_EXPECT(0, 0x20),
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 5),
+        AXV_SIM_EXPECT(0, 0x99), /* what the VMM loop answered */
+        AXV_SIM_EXIT(AXV_EXIT_HALT),
+    };
+    struct hguest g;
+
+    hguest_start(&g, prog, sizeof(prog) / sizeof(prog[0]));
+    g.s.resume_nr = 6;
+    g.s.deliver_nr = 5;
+    struct axv_exit e = hguest_run(&g);
+    ck_assert_int_eq(e.kind, AXV_EXIT_HYPERCALL);
+    ck_assert_uint_eq(e.u.hypercall.nr, 5);
+    ck_assert_uint_eq(g.s.calls, 3);
+    ck_assert_int_eq(axv_vcpu_set_return_value(&g.v, 0x99), AXV_OK);
+    ck_assert_int_eq(hguest_run(&g).kind, AXV_EXIT_HALT);
+    ck_assert_uint_eq(g.s.calls, 4);
     hguest_stop(&g);
 }
 END_TEST
@@ -366,6 +402,7 @@ Suite *axv_handler_suite(void)
     tcase_add_test(tc, test_handler_answers_inside_one_run);
     tcase_add_test(tc, test_handler_answer_reaches_the_guest);
     tcase_add_test(tc, test_handler_read_without_answer_is_delivered);
+    tcase_add_test(tc, test_handler_hypercall_verdicts);
     tcase_add_test(tc, test_handler_unknown_action_delivers);
     tcase_add_test(tc, test_handler_resume_passes_over);
     tcase_add_test(tc, test_handler_runs_while_running);

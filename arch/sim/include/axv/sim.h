@@ -60,8 +60,9 @@ struct axv_sim_config {
 extern const struct axv_arch_ops axv_sim_ops;
 /*
  * The same backend with trusted_exits set, as the hardware backends have
- * it: exits are not validated, so axv_vcpu_run() takes its fast path. The
- * host tests run every suite with both tables.
+ * it: exits are not validated, so axv_vcpu_run() takes its fast path; and
+ * with run_handled, which asks a vCPU's exit handler about hypercalls
+ * itself. The host tests run every suite with both tables.
  */
 extern const struct axv_arch_ops axv_sim_trusted_ops;
 
