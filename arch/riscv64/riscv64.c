@@ -443,6 +443,27 @@ static bool rv_decode_access(uint64_t insn, struct rv_access *a)
     return false;
 }
 
+/* The instruction at the guest's pc, read as the guest fetched it: its
+ * page tables, the privilege it trapped from (the frame's hstatus.SPVP,
+ * saved by the exit path). False when that read faults: the guest changed
+ * its page tables under the instruction (on another hart, or without a
+ * fence on this one). Each half is read on its own, as a fetch crosses a
+ * page there. */
+static bool rv_fetch_insn(const struct axv_rv_frame *f, uint64_t *insn)
+{
+    uint64_t lo = axv_rv_fetch_hu(f->sepc, f->hstatus), hi = 0;
+
+    if (lo == AXV_RV_FETCH_FAULT)
+        return false;
+    if ((lo & 3) == 3) {
+        hi = axv_rv_fetch_hu(f->sepc + 2, f->hstatus);
+        if (hi == AXV_RV_FETCH_FAULT)
+            return false;
+    }
+    *insn = lo | hi << 16;
+    return true;
+}
+
 static void rv_guest_access(struct axv_rv_vcpu *r, struct axv_exit *e, bool store)
 {
     struct axv_rv_frame *f = &r->frame;
@@ -460,12 +481,8 @@ static void rv_guest_access(struct axv_rv_vcpu *r, struct axv_exit *e, bool stor
         } else if (!rv_decode_access(insn, &a)) {
             goto not_mmio;
         }
-    } else {
-        insn = axv_rv_hlvx_hu(f->sepc);
-        if ((insn & 3) == 3)
-            insn |= axv_rv_hlvx_hu(f->sepc + 2) << 16;
-        if (!rv_decode_access(insn, &a))
-            goto not_mmio;
+    } else if (!rv_fetch_insn(f, &insn) || !rv_decode_access(insn, &a)) {
+        goto not_mmio; /* unreadable: the pc stays, the VMM sees the fault */
     }
     if (a.store != store)
         goto not_mmio;
@@ -488,8 +505,10 @@ not_mmio:
 static void rv_virtual_insn(struct axv_rv_vcpu *r, struct axv_exit *e)
 {
     struct axv_rv_frame *f = &r->frame;
-    uint64_t insn = f->stval ? f->stval : axv_rv_hlvx_hu(f->sepc) | (axv_rv_hlvx_hu(f->sepc + 2) << 16);
+    uint64_t insn = f->stval;
 
+    if (!insn && !rv_fetch_insn(f, &insn))
+        insn = AXV_RISCV64_INSN_UNREADABLE; /* undecodable, and the VMM can tell why */
     if ((uint32_t)insn == 0x10500073u) { /* wfi */
         axv_exit_make_halt(e);
         f->sepc += 4;
