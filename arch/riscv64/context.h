@@ -15,7 +15,7 @@ struct axv_vcpu;
 struct axv_rv_frame {
     uint64_t x[32];          /* x[0] unused */
     uint64_t sepc;           /* guest pc */
-    uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
+    uint64_t sstatus;        /* HS sstatus while the guest runs (SPP: VS or VU, as hstatus.SPVP) */
     uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP: VS or VU); the trap's after a fault */
     uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
     struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */

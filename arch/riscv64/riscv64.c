@@ -39,6 +39,7 @@ struct axv_rv_vs {
  * per entry instead of the loaded check and all of pending's words). */
 #define RV_WORK_LOAD 1u /* not loaded on its hart (or may not be): VS state, hgatp, hvip.VSEIP */
 #define RV_WORK_IRQ 2u  /* set (after the bit) by every injection: hvip.VSEIP must be synced */
+#define RV_WORK_VU 4u   /* resumed in VU-mode: a hypercall exit must put VS back (rv_resume_in) */
 
 struct axv_rv_vcpu {
     struct axv_rv_frame frame;    /* first: the world switch's hot data */
@@ -517,13 +518,38 @@ static void rv_virtual_insn(struct axv_rv_vcpu *r, struct axv_exit *e)
     }
 }
 
+/*
+ * The guest is resumed in the privilege it trapped from, VS or VU: sret
+ * takes it from sstatus.SPP (a trap from V=1 sets SPP and hstatus.SPVP
+ * alike), and HLVX reads with hstatus.SPVP. The exit path saves hstatus
+ * for every exit but an SBI call, and an SBI call comes from VS-mode. A
+ * hypercall's exit path (assembly, no C) saves nothing, so while the frame
+ * says VU, RV_WORK_VU sends every entry through rv_enter, which puts VS
+ * back after a hypercall.
+ */
+static RV_COLD void rv_resume_in(struct axv_rv_frame *f, bool vu)
+{
+    if (vu) {
+        f->hstatus &= ~R(HSTATUS, SPVP_MASK);
+        f->sstatus &= ~R(SSTATUS, SPP_MASK);
+        __atomic_fetch_or(&f->work, RV_WORK_VU, __ATOMIC_RELAXED);
+    } else {
+        f->hstatus |= R(HSTATUS, SPVP_MASK);
+        f->sstatus |= R(SSTATUS, SPP_MASK);
+        __atomic_fetch_and(&f->work, ~(uint64_t)RV_WORK_VU, __ATOMIC_RELAXED);
+    }
+}
+
 /* Every exit but a vendor-range SBI call: false when answered here. */
 static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_t scause)
 {
     struct axv_vcpu *v = r->vcpu;
     const struct axv_riscv64_exit_info *info = axv_riscv64_exit_info(scause);
     bool deliver = true;
+    bool vu = info->route != AXV_RISCV64_ROUTE_SBI && !(r->frame.hstatus & R(HSTATUS, SPVP_MASK));
 
+    if (vu || (__atomic_load_n(&r->frame.work, __ATOMIC_RELAXED) & RV_WORK_VU))
+        rv_resume_in(&r->frame, vu);
     switch (info->route) {
     case AXV_RISCV64_ROUTE_SBI:
         /* The exit path leaves these unread for an ecall, which sets them zero. */
@@ -568,6 +594,8 @@ static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
     r->frame.enter_returns = 1;
     struct axv_rv_entered in = axv_rv_enter(&r->frame);
     r->frame.enter_returns = 0;
+    if (!in.decode && (__atomic_load_n(&r->frame.work, __ATOMIC_RELAXED) & RV_WORK_VU))
+        rv_resume_in(&r->frame, false); /* a hypercall: an ecall, which only VS-mode makes here */
     return in;
 }
 

@@ -289,6 +289,45 @@ BM_TEST(rv_time_shared_vcpus_keep_their_state)
 }
 
 /*
+ * MMIO with the guest's own Sv39 paging on, from VS code on a supervisor
+ * page and from VU code on a user page, the test device mapped in the
+ * guest's table but not in the G-stage. QEMU leaves htinst 0, so the
+ * backend reads each instruction with HLVX, which must use the privilege
+ * the guest trapped from; the guest checks every value, that it is still
+ * in VU-mode after its exits, and in VS-mode after a hypercall that
+ * follows them. Answered by the VMM loop, then by the exit handler.
+ */
+BM_TEST(rv_mmio_under_guest_paging_from_vs_and_vu)
+{
+    struct bm_vmm *g = guest_start("paging");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ); /* lb a2 through the guest's mapping */
+    BM_CHECK_EQ(e.u.mmio_read.addr, TESTDEV); /* guest-physical, not the guest's virtual address */
+    BM_CHECK_EQ(e.u.mmio_read.width, 1);
+    BM_CHECK_EQ(e.u.mmio_read.reg, 12);
+    BM_CHECK(e.u.mmio_read.signed_ext);
+    e = bm_vmm_run_until_event(g, 0); /* back in VS-mode after VU's last exit */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, ((uint64_t)HYPERCALL_EID << 32) | 1);
+    BM_CHECK_EQ(e.u.hypercall.args[0], 0x42);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x43));
+    e = bm_vmm_run_until_event(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+    static const struct {
+        uint8_t width;
+        uint64_t data;
+    } want[] = {{4, 0x55667788}, {8, 0x1122334455667788u}, {2, 0x8687}}; /* sw, c.sd (VS); sh (VU) */
+    BM_CHECK_EQ(g->nwrites, 3);
+    for (int i = 0; i < 3; i++) {
+        BM_CHECK_EQ(g->writes[i].addr, TESTDEV + 0x10);
+        BM_CHECK_EQ(g->writes[i].width, want[i].width);
+        BM_CHECK_EQ(g->writes[i].data, want[i].data);
+    }
+    bm_vmm_check_exit_handler(&rv, "paging", NULL, NULL); /* up to the hypercall */
+}
+
+/*
  * The guest clears the page-table entry of the page it runs on (no fence)
  * and traps: the backend's HLVX of the instruction faults. That is a
  * defined exit with the guest's pc unchanged, and the host goes on; when

@@ -27,8 +27,9 @@
  * The round trip VMMs see most, a hypercall, is filled in by the exit path
  * in assembly; every other exit is decoded in C, off that path.
  *
- * State switching: all GPRs, sepc and the guest's sstatus/hstatus bits on
- * every exit (assembly); the VS CSRs and, when the hart has F/D (sstatus.FS
+ * State switching: all GPRs and sepc on every exit (assembly), and the
+ * privilege the guest trapped from (VS or VU: sstatus.SPP, hstatus.SPVP),
+ * which it is resumed in; the VS CSRs and, when the hart has F/D (sstatus.FS
  * on in HS), the 32 FP registers and fcsr only when another vCPU is loaded
  * on the hart: the HS host never uses FP (built for an integer ABI), so FP
  * state survives exits untouched. Each vCPU has its own VMID, so the
