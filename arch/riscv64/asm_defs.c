@@ -4,6 +4,7 @@
 #include "axv/gen/exits.h"
 #include "axv/gen/riscv64_calls.h"
 #include "axv/gen/riscv64_exits.h"
+#include "axv/gen/riscv64_sysregs.h"
 #include "axv/vcpu.h"
 #include "context.h"
 
@@ -21,6 +22,7 @@ _Static_assert((RV_EID_COUNT & (RV_EID_COUNT - 1)) == 0, "hypercall EID range: a
 _Static_assert(AXV_RISCV64_HYPERCALL_EID_FIRST % RV_EID_COUNT == 0, "hypercall EID range: aligned");
 _Static_assert(AXV_RISCV64_HYPERCALL_EID_LAST <= 0xffffffffu, "hypercall EIDs: 32 bits");
 _Static_assert(AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT < 2048, "li is one instruction");
+_Static_assert(AXV_RISCV64_SSTATUS_SIE_MASK < 32, "csrrci takes SIE as a 5-bit immediate");
 
 #define DEFINE(name, value) __asm__ volatile("\n->" #name " %0" : : "i"(value))
 
@@ -45,6 +47,8 @@ void axv_rv_asm_defs(void)
     DEFINE(FRAME_WORK, offsetof(struct axv_rv_frame, work));
     DEFINE(VCPU_ARCH, offsetof(struct axv_vcpu, arch));
     DEFINE(SCAUSE_ECALL_VS, AXV_RISCV64_EXIT_ECALL_VS);
+    DEFINE(SSTATUS_SIE, AXV_RISCV64_SSTATUS_SIE_MASK);
+    DEFINE(HSTATUS_SPVP, AXV_RISCV64_HSTATUS_SPVP_MASK);
     DEFINE(HYPERCALL_EID_SHIFT, RV_EID_SHIFT);
     DEFINE(HYPERCALL_EID_BLOCK, AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT);
     DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));

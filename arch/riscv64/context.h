@@ -15,8 +15,8 @@ struct axv_vcpu;
 struct axv_rv_frame {
     uint64_t x[32];          /* x[0] unused */
     uint64_t sepc;           /* guest pc */
-    uint64_t sstatus;        /* HS sstatus while the guest runs (SPP = 1) */
-    uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP = 1) */
+    uint64_t sstatus;        /* HS sstatus while the guest runs (SPP: VS or VU, as hstatus.SPVP) */
+    uint64_t hstatus;        /* hstatus while the guest runs (SPV = 1, SPVP: VS or VU); the trap's after a fault */
     uint64_t exit_vec;       /* axv_rv_exit, for stvec while the guest runs */
     struct axv_exit *exit;   /* the caller's record: the exit path fills a hypercall in */
     uint64_t enter_returns;  /* 0: axv_rv_run (tail-calls the decode), else axv_rv_enter (returns) */
@@ -57,8 +57,13 @@ enum axv_err axv_rv_run_slow(struct axv_rv_frame *frame, uint64_t scause);
 void axv_rv_exit(void);
 
 
-/* Reads the guest instruction at gva with HLVX.HU (16 bits). */
-uint64_t axv_rv_hlvx_hu(uint64_t gva);
+/* What axv_rv_fetch_hu returns when the read faults: no 16-bit value. */
+#define AXV_RV_FETCH_FAULT (~(uint64_t)0)
+/* The 16 bits at gva as the guest would fetch them (HLVX.HU), with the
+ * privilege in hstatus.SPVP (the guest's hstatus at its trap; the other
+ * bits are ignored); AXV_RV_FETCH_FAULT if the read faults. For the hart's
+ * loaded vCPU (vsatp, hgatp). */
+uint64_t axv_rv_fetch_hu(uint64_t gva, uint64_t hstatus);
 /* f0..f31 and fcsr: 33 words (needs sstatus.FS on). */
 void axv_rv_fp_save(uint64_t *area);
 void axv_rv_fp_restore(const uint64_t *area);

@@ -39,6 +39,7 @@ struct axv_rv_vs {
  * per entry instead of the loaded check and all of pending's words). */
 #define RV_WORK_LOAD 1u /* not loaded on its hart (or may not be): VS state, hgatp, hvip.VSEIP */
 #define RV_WORK_IRQ 2u  /* set (after the bit) by every injection: hvip.VSEIP must be synced */
+#define RV_WORK_VU 4u   /* resumed in VU-mode: a hypercall exit must put VS back (rv_resume_in) */
 
 struct axv_rv_vcpu {
     struct axv_rv_frame frame;    /* first: the world switch's hot data */
@@ -443,6 +444,27 @@ static bool rv_decode_access(uint64_t insn, struct rv_access *a)
     return false;
 }
 
+/* The instruction at the guest's pc, read as the guest fetched it: its
+ * page tables, the privilege it trapped from (the frame's hstatus.SPVP,
+ * saved by the exit path). False when that read faults: the guest changed
+ * its page tables under the instruction (on another hart, or without a
+ * fence on this one). Each half is read on its own, as a fetch crosses a
+ * page there. */
+static bool rv_fetch_insn(const struct axv_rv_frame *f, uint64_t *insn)
+{
+    uint64_t lo = axv_rv_fetch_hu(f->sepc, f->hstatus), hi = 0;
+
+    if (lo == AXV_RV_FETCH_FAULT)
+        return false;
+    if ((lo & 3) == 3) {
+        hi = axv_rv_fetch_hu(f->sepc + 2, f->hstatus);
+        if (hi == AXV_RV_FETCH_FAULT)
+            return false;
+    }
+    *insn = lo | hi << 16;
+    return true;
+}
+
 static void rv_guest_access(struct axv_rv_vcpu *r, struct axv_exit *e, bool store)
 {
     struct axv_rv_frame *f = &r->frame;
@@ -460,12 +482,8 @@ static void rv_guest_access(struct axv_rv_vcpu *r, struct axv_exit *e, bool stor
         } else if (!rv_decode_access(insn, &a)) {
             goto not_mmio;
         }
-    } else {
-        insn = axv_rv_hlvx_hu(f->sepc);
-        if ((insn & 3) == 3)
-            insn |= axv_rv_hlvx_hu(f->sepc + 2) << 16;
-        if (!rv_decode_access(insn, &a))
-            goto not_mmio;
+    } else if (!rv_fetch_insn(f, &insn) || !rv_decode_access(insn, &a)) {
+        goto not_mmio; /* unreadable: the pc stays, the VMM sees the fault */
     }
     if (a.store != store)
         goto not_mmio;
@@ -488,13 +506,37 @@ not_mmio:
 static void rv_virtual_insn(struct axv_rv_vcpu *r, struct axv_exit *e)
 {
     struct axv_rv_frame *f = &r->frame;
-    uint64_t insn = f->stval ? f->stval : axv_rv_hlvx_hu(f->sepc) | (axv_rv_hlvx_hu(f->sepc + 2) << 16);
+    uint64_t insn = f->stval;
 
+    if (!insn && !rv_fetch_insn(f, &insn))
+        insn = AXV_RISCV64_INSN_UNREADABLE; /* undecodable, and the VMM can tell why */
     if ((uint32_t)insn == 0x10500073u) { /* wfi */
         axv_exit_make_halt(e);
         f->sepc += 4;
     } else {
         axv_exit_make_internal_error(e, AXV_INTERNAL_ERROR_SUBCODE_UNDECODABLE_INSN, insn);
+    }
+}
+
+/*
+ * The guest is resumed in the privilege it trapped from, VS or VU: sret
+ * takes it from sstatus.SPP (a trap from V=1 sets SPP and hstatus.SPVP
+ * alike), and HLVX reads with hstatus.SPVP. The exit path saves hstatus
+ * for every exit but an SBI call, and an SBI call comes from VS-mode. A
+ * hypercall's exit path (assembly, no C) saves nothing, so while the frame
+ * says VU, RV_WORK_VU sends every entry through rv_enter, which puts VS
+ * back after a hypercall.
+ */
+static RV_COLD void rv_resume_in(struct axv_rv_frame *f, bool vu)
+{
+    if (vu) {
+        f->hstatus &= ~R(HSTATUS, SPVP_MASK);
+        f->sstatus &= ~R(SSTATUS, SPP_MASK);
+        __atomic_fetch_or(&f->work, RV_WORK_VU, __ATOMIC_RELAXED);
+    } else {
+        f->hstatus |= R(HSTATUS, SPVP_MASK);
+        f->sstatus |= R(SSTATUS, SPP_MASK);
+        __atomic_fetch_and(&f->work, ~(uint64_t)RV_WORK_VU, __ATOMIC_RELAXED);
     }
 }
 
@@ -504,7 +546,10 @@ static RV_COLD bool rv_decode(struct axv_rv_vcpu *r, struct axv_exit *e, uint64_
     struct axv_vcpu *v = r->vcpu;
     const struct axv_riscv64_exit_info *info = axv_riscv64_exit_info(scause);
     bool deliver = true;
+    bool vu = info->route != AXV_RISCV64_ROUTE_SBI && !(r->frame.hstatus & R(HSTATUS, SPVP_MASK));
 
+    if (vu || (__atomic_load_n(&r->frame.work, __ATOMIC_RELAXED) & RV_WORK_VU))
+        rv_resume_in(&r->frame, vu);
     switch (info->route) {
     case AXV_RISCV64_ROUTE_SBI:
         /* The exit path leaves these unread for an ecall, which sets them zero. */
@@ -549,6 +594,8 @@ static inline struct axv_rv_entered rv_enter(struct axv_rv_vcpu *r)
     r->frame.enter_returns = 1;
     struct axv_rv_entered in = axv_rv_enter(&r->frame);
     r->frame.enter_returns = 0;
+    if (!in.decode && (__atomic_load_n(&r->frame.work, __ATOMIC_RELAXED) & RV_WORK_VU))
+        rv_resume_in(&r->frame, false); /* a hypercall: an ecall, which only VS-mode makes here */
     return in;
 }
 

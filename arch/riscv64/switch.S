@@ -238,7 +238,10 @@ axv_rv_exit:
 
 .Lfault:
     /* The fault details, read before the host's sstatus (maybe with SIE
-     * set) lets a host interrupt overwrite them. */
+     * set) lets a host interrupt overwrite them. hstatus too: its SPVP is
+     * the privilege the guest trapped from (VS or VU), which the decode
+     * reads the instruction with and re-enters; an SBI call, which skips
+     * this, always comes from VS. */
     sd t2, FRAME_SEPC(t6)
     csrr t0, stval
     sd t0, FRAME_STVAL(t6)
@@ -246,6 +249,8 @@ axv_rv_exit:
     sd t0, FRAME_HTVAL(t6)
     csrr t0, CSR_HTINST
     sd t0, FRAME_HTINST(t6)
+    csrr t0, CSR_HSTATUS
+    sd t0, FRAME_HSTATUS(t6)
 .Ldecode:
     ld t2, FRAME_ENTER_RETURNS(t6)
     host_restore
@@ -256,12 +261,47 @@ axv_rv_exit:
 1:  ret
     .size axv_rv_exit, . - axv_rv_exit
 
-/* hlvx.hu a0, (a0): read guest memory as the guest would execute it. */
+/* uint64_t axv_rv_fetch_hu(uint64_t gva, uint64_t hstatus): HLVX.HU, the
+ * 16 bits at gva as the guest would fetch them (its vsatp, the G-stage),
+ * with hstatus.SPVP as in `hstatus` (the guest's at its trap); else
+ * AXV_RV_FETCH_FAULT if that read faults: the guest may have changed its
+ * page tables since it ran the instruction (another hart, no fence), so a
+ * fault here is the guest's doing and must not reach the host's stvec.
+ * For the read: interrupts off (so only its own fault can reach the
+ * fixup), the guest's SPVP, stvec at the fixup. A fault there changes
+ * sstatus (SIE, SPIE, SPP) and hstatus (SPV, GVA), which go back whole
+ * with stvec; it also overwrites sepc, scause, stval, htval and htinst,
+ * as any guest exit does (the decode reads the frame's copies).
+ *
+ * Its own section, fixup first, all norelax: stvec needs the fixup 4-byte
+ * aligned, and a relaxed instruction before it in the section (a tail
+ * made a 2-byte c.j) would move it off. */
+    .section .text.axv_rv_fetch_hu, "ax"
+    .option push
+    .option norelax
     .balign 4
-    .global axv_rv_hlvx_hu
-axv_rv_hlvx_hu:
-    .insn r 0x73, 0x4, 0x32, a0, a0, x3
+axv_rv_fetch_fixup:                 /* stvec during the read: a trap from HS to HS, so */
+    li a0, -1                       /* carry on in place; AXV_RV_FETCH_FAULT: no 16-bit value */
+    j .Lfetch_restore
+    .global axv_rv_fetch_hu
+    .type axv_rv_fetch_hu, %function
+axv_rv_fetch_hu:
+    csrrci t0, sstatus, SSTATUS_SIE
+    li t3, HSTATUS_SPVP
+    and a1, a1, t3
+    csrrc t2, CSR_HSTATUS, t3
+    csrs CSR_HSTATUS, a1
+    lla t1, axv_rv_fetch_fixup
+    csrrw t1, stvec, t1
+    .insn r 0x73, 0x4, 0x32, a0, a0, x3 /* hlvx.hu a0, (a0) */
+.Lfetch_restore:
+    csrw stvec, t1
+    csrw CSR_HSTATUS, t2
+    csrw sstatus, t0
     ret
+    .size axv_rv_fetch_hu, . - axv_rv_fetch_hu
+    .option pop
+    .text
 
 /* hfence.gvma zero, zero */
     .global axv_rv_hfence_gvma_all

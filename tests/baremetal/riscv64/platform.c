@@ -42,15 +42,6 @@ extern const char bm_rv_skip_trap[];
 void bm_rv_trap(struct bm_rv_frame *f, uint64_t bad_sp);
 _Noreturn void bm_rv_no_h(void);
 
-/*
- * The backend's host-trap hook (at the end of this file); declared here
- * too, so that the harness builds while arch/riscv64 is empty.
- */
-#if __has_include("axv/riscv64.h")
-#include "axv/riscv64.h"
-#endif
-void axv_riscv64_host_exception(uint64_t scause, uint64_t sepc, uint64_t stval, uint64_t htval, uint64_t htinst);
-
 static inline void bm_mmio_write8(uint64_t addr, uint8_t v)
 {
     *(volatile uint8_t *)(uintptr_t)addr = v;
@@ -223,17 +214,6 @@ void bm_rv_trap(struct bm_rv_frame *f, uint64_t bad_sp)
                 (unsigned long long)f->hstatus, (unsigned long long)f->x[2],
                 bad_sp ? " (outside the stack: overflow or corrupt SP)" : "");
     bm_rv_report(where[from_v][from_s], f->scause, f->sepc, f->stval, f->htval, f->htinst, more);
-}
-
-/*
- * The backend's trap handler (its stvec, installed between
- * axv_percpu_enable and disable) calls this for a trap taken from HS-mode
- * itself, a host bug; the backend's own definition must be weak. Reported
- * like a trap on the harness's handler: the test fails and the run goes on.
- */
-void axv_riscv64_host_exception(uint64_t scause, uint64_t sepc, uint64_t stval, uint64_t htval, uint64_t htinst)
-{
-    bm_rv_report("trap from HS (backend handler)", scause, sepc, stval, htval, htinst, "");
 }
 
 void bm_sync_guest_memory(uint64_t hpa, uint64_t size)

@@ -5,9 +5,11 @@
  */
 #include "axv/riscv64.h"
 #include "bm.h"
+#include "bm_arch.h"
 #include "bm_test.h"
 #include "bm_vm.h"
 #include "bm_vmm.h"
+#include "context.h" /* axv_rv_fetch_hu */
 
 #define TESTDEV BM_TESTDEV
 #define HYPERCALL_EID 0x09000010u
@@ -283,5 +285,121 @@ BM_TEST(rv_time_shared_vcpus_keep_their_state)
     e = bm_vmm_run(g, 1);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
     e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+/*
+ * MMIO with the guest's own Sv39 paging on, from VS code on a supervisor
+ * page and from VU code on a user page, the test device mapped in the
+ * guest's table but not in the G-stage. QEMU leaves htinst 0, so the
+ * backend reads each instruction with HLVX, which must use the privilege
+ * the guest trapped from; the guest checks every value, that it is still
+ * in VU-mode after its exits, and in VS-mode after a hypercall that
+ * follows them. Answered by the VMM loop, then by the exit handler.
+ */
+BM_TEST(rv_mmio_under_guest_paging_from_vs_and_vu)
+{
+    struct bm_vmm *g = guest_start("paging");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ); /* lb a2 through the guest's mapping */
+    BM_CHECK_EQ(e.u.mmio_read.addr, TESTDEV); /* guest-physical, not the guest's virtual address */
+    BM_CHECK_EQ(e.u.mmio_read.width, 1);
+    BM_CHECK_EQ(e.u.mmio_read.reg, 12);
+    BM_CHECK(e.u.mmio_read.signed_ext);
+    e = bm_vmm_run_until_event(g, 0); /* back in VS-mode after VU's last exit */
+    BM_CHECK_EXIT(&e, AXV_EXIT_HYPERCALL);
+    BM_CHECK_EQ(e.u.hypercall.nr, ((uint64_t)HYPERCALL_EID << 32) | 1);
+    BM_CHECK_EQ(e.u.hypercall.args[0], 0x42);
+    BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], 0x43));
+    e = bm_vmm_run_until_event(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+    static const struct {
+        uint8_t width;
+        uint64_t data;
+    } want[] = {{4, 0x55667788}, {8, 0x1122334455667788u}, {2, 0x8687}}; /* sw, c.sd (VS); sh (VU) */
+    BM_CHECK_EQ(g->nwrites, 3);
+    for (int i = 0; i < 3; i++) {
+        BM_CHECK_EQ(g->writes[i].addr, TESTDEV + 0x10);
+        BM_CHECK_EQ(g->writes[i].width, want[i].width);
+        BM_CHECK_EQ(g->writes[i].data, want[i].data);
+    }
+    bm_vmm_check_exit_handler(&rv, "paging", NULL, NULL); /* up to the hypercall */
+}
+
+/*
+ * The guest clears the page-table entry of the page it runs on (no fence)
+ * and traps: the backend's HLVX of the instruction faults. That is a
+ * defined exit with the guest's pc unchanged, and the host goes on; when
+ * the guest is resumed, it maps the page again and the same instruction
+ * is decoded as usual.
+ */
+BM_TEST(rv_unreadable_guest_instruction_is_a_defined_exit)
+{
+    struct bm_vmm *g = guest_start("stale");
+    struct axv_exit e = bm_vmm_run(g, 0);
+
+    BM_CHECK_EXIT(&e, AXV_EXIT_NESTED_PAGE_FAULT); /* an MMIO load it cannot decode */
+    BM_CHECK_EQ(e.u.nested_page_fault.addr, TESTDEV);
+    BM_CHECK_EQ(e.u.nested_page_fault.access_flags, AXV_NESTED_PAGE_FAULT_ACCESS_FLAGS_READ);
+    BM_CHECK_EQ(e.raw.code, 21);
+    BM_CHECK_EQ(axv_riscv64_get_pc(&g->v[0]), 0xc0000004u);
+    e = bm_vmm_run(g, 0); /* the guest's fetch fault maps the page again */
+    BM_CHECK_EXIT(&e, AXV_EXIT_MMIO_READ);
+    BM_CHECK_EQ(e.u.mmio_read.addr, TESTDEV);
+    BM_CHECK_EQ(e.u.mmio_read.width, 4);
+    /* WFI, its page unmapped again. QEMU 7.2 puts a virtual instruction in
+     * stval, so the backend need not read it: halt. A hart that leaves
+     * stval 0 makes it read the instruction, which faults: internal_error,
+     * then halt once the guest has mapped the page again. */
+    e = bm_vmm_run(g, 0);
+    if (e.kind == AXV_EXIT_INTERNAL_ERROR) {
+        BM_CHECK_EQ(e.u.internal_error.subcode, AXV_INTERNAL_ERROR_SUBCODE_UNDECODABLE_INSN);
+        BM_CHECK_EQ(e.u.internal_error.detail, AXV_RISCV64_INSN_UNREADABLE);
+        BM_CHECK_EQ(e.raw.qual, 0);
+        BM_CHECK_EQ(axv_vcpu_state(&g->v[0]), AXV_VCPU_READY);
+        e = bm_vmm_run(g, 0);
+    }
+    BM_CHECK_EXIT(&e, AXV_EXIT_HALT);
+    BM_CHECK_EQ(e.raw.code, 22);
+    e = bm_vmm_run(g, 0);
+    BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
+}
+
+/*
+ * The backend's guest-instruction read on its own, with vCPU 0 bound (its
+ * G-stage is the hart's, vsatp 0): guest RAM reads back the image at
+ * either privilege; an address the G-stage does not map faults, and the
+ * read returns AXV_RV_FETCH_FAULT to its caller with the host's stvec,
+ * hstatus and sstatus as they were (the fault would set hstatus.GVA, clear
+ * SPV and sstatus.SIE, SPIE and set SPP).
+ */
+BM_TEST(rv_guest_fetch_fault_returns_to_the_host)
+{
+    struct bm_vmm *g = guest_start("nop");
+    const uint8_t *image = g->vm.image->data;
+    uint64_t want = image[0] | (uint64_t)image[1] << 8;
+    uint64_t sstatus = bm_csrr(sstatus);
+
+    BM_CHECK_EQ(axv_rv_fetch_hu(g->vm.entry, BM_RV_HSTATUS_SPVP), want);
+    BM_CHECK_EQ(axv_rv_fetch_hu(g->vm.entry, 0), want);
+
+    /* sie stays 0: SIE on lets no interrupt in, but must come back on. */
+    BM_CHECK_EQ(bm_csrr(sie), 0);
+    bm_csrc(sstatus, BM_RV_SSTATUS_SPP);
+    bm_csrs(sstatus, BM_RV_SSTATUS_SIE | BM_RV_SSTATUS_SPIE);
+    bm_csrs(hstatus, BM_RV_HSTATUS_SPV);
+    uint64_t host_sstatus = bm_csrr(sstatus), host_hstatus = bm_csrr(hstatus);
+    uint64_t got = axv_rv_fetch_hu(0x1000, BM_RV_HSTATUS_SPVP);
+    uint64_t after_sstatus = bm_csrr(sstatus), after_hstatus = bm_csrr(hstatus);
+    bm_csrw(sstatus, sstatus);
+    bm_csrc(hstatus, BM_RV_HSTATUS_SPV);
+    BM_CHECK_EQ(got, AXV_RV_FETCH_FAULT);
+    BM_CHECK_EQ(after_sstatus, host_sstatus);
+    BM_CHECK_EQ(after_hstatus, host_hstatus);
+    BM_CHECK_EQ(bm_csrr(stvec), (uintptr_t)bm_rv_trap_entry);
+    BM_CHECK_EQ(bm_csrr(scause), 21); /* it did fault: a load guest-page fault */
+
+    struct axv_exit e = bm_vmm_run(g, 0); /* and the vCPU runs on */
     BM_CHECK_EXIT(&e, AXV_EXIT_SYSTEM_DOWN);
 }

@@ -12,7 +12,12 @@
  * read with HLVX (all widths, sign extension, compressed forms), or
  * nested_page_fault when not a plain load/store; WFI (a virtual
  * instruction with hstatus.VTW) is halt; host interrupts are
- * external_interrupt.
+ * external_interrupt. HLVX reads as the guest fetches (its page tables,
+ * the privilege it trapped from); when that read faults (the guest changed
+ * its page tables under a running instruction), a load/store fault is
+ * nested_page_fault and a virtual instruction internal_error
+ * (undecodable_insn, detail AXV_RISCV64_INSN_UNREADABLE), the guest's pc
+ * unchanged.
  *
  * Interrupt injection is paravirtual: an injected vector raises VSEIP
  * (hvip, set at the next entry, and set afresh for the vCPU loaded on a
@@ -22,8 +27,9 @@
  * The round trip VMMs see most, a hypercall, is filled in by the exit path
  * in assembly; every other exit is decoded in C, off that path.
  *
- * State switching: all GPRs, sepc and the guest's sstatus/hstatus bits on
- * every exit (assembly); the VS CSRs and, when the hart has F/D (sstatus.FS
+ * State switching: all GPRs and sepc on every exit (assembly), and the
+ * privilege the guest trapped from (VS or VU: sstatus.SPP, hstatus.SPVP),
+ * which it is resumed in; the VS CSRs and, when the hart has F/D (sstatus.FS
  * on in HS), the 32 FP registers and fcsr only when another vCPU is loaded
  * on the hart: the HS host never uses FP (built for an integer ABI), so FP
  * state survives exits untouched. Each vCPU has its own VMID, so the
@@ -38,6 +44,10 @@
 #include "axv/gen/riscv64_exits.h"
 #include "axv/gen/riscv64_sysregs.h"
 #include "axv/vcpu.h"
+
+/* internal_error's detail when the instruction could not be read: no
+ * instruction is 64 bits of ones. */
+#define AXV_RISCV64_INSN_UNREADABLE (~UINT64_C(0))
 
 /* ops->setup's config (may be NULL). */
 struct axv_riscv64_setup {
