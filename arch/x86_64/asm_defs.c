@@ -21,6 +21,9 @@ _Static_assert(sizeof(struct axv_exit_hypercall) == 7 * sizeof(uint64_t) &&
                    FIELD_SIZE(struct axv_exit_hypercall, args) == 6 * sizeof(uint64_t),
                "switch.S fills a hypercall as nr and six arguments: a new field needs it filled there too");
 _Static_assert(FIELD_SIZE(struct axv_vmx_frame, slow) == 4, "switch.S tests slow with cmpl");
+_Static_assert(FIELD_SIZE(struct axv_vcpu, run_checks) == 4, "switch.S tests run_checks with cmpl");
+_Static_assert(FIELD_SIZE(struct axv_exit_verdict, action) == 8 && FIELD_SIZE(struct axv_exit_verdict, value) == 8,
+               "switch.S stores a verdict as the two words the handler returned in rax and rdx");
 
 void axv_vmx_asm_defs(void);
 void axv_vmx_asm_defs(void)
@@ -33,6 +36,14 @@ void axv_vmx_asm_defs(void)
     DEFINE(FRAME_HOST_IDT, offsetof(struct axv_vmx_frame, host_idt.limit));
     DEFINE(FRAME_SLOW, offsetof(struct axv_vmx_frame, slow));
     DEFINE(VCPU_ARCH, offsetof(struct axv_vcpu, arch));
+    DEFINE(VCPU_RUN_CHECKS, offsetof(struct axv_vcpu, run_checks));
+    DEFINE(VCPU_ON_EXIT, offsetof(struct axv_vcpu, on_exit));
+    DEFINE(VCPU_ON_EXIT_CTX, offsetof(struct axv_vcpu, on_exit_ctx));
+    DEFINE(VERDICT_ACTION, offsetof(struct axv_exit_verdict, action));
+    DEFINE(VERDICT_VALUE, offsetof(struct axv_exit_verdict, value));
+    DEFINE(EXIT_ACTION_DELIVER, AXV_EXIT_DELIVER);
+    DEFINE(EXIT_ACTION_ANSWER, AXV_EXIT_ANSWER);
+    DEFINE(EXIT_ACTION_UNASKED, AXV_EXIT_UNASKED);
     DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));
     DEFINE(EXIT_RAW_SOURCE, offsetof(struct axv_exit, raw.source));
     DEFINE(EXIT_RAW_CODE, offsetof(struct axv_exit, raw.code));
@@ -45,6 +56,7 @@ void axv_vmx_asm_defs(void)
     DEFINE(RAW_SOURCE_VMX, AXV_RAW_SOURCE_VMX);
     DEFINE(EXIT_VMCALL, AXV_X86_64_EXIT_VMCALL);
     DEFINE(VMCS_HOST_RSP, AXV_X86_64_HOST_RSP_VMCS);
+    DEFINE(VMCS_HOST_RIP, AXV_X86_64_HOST_RIP_VMCS);
     DEFINE(VMCS_EXIT_REASON, AXV_X86_64_VM_EXIT_REASON_VMCS);
     DEFINE(VMCS_VM_EXIT_INSTRUCTION_LEN, AXV_X86_64_VM_EXIT_INSTRUCTION_LEN_VMCS);
     DEFINE(VMCS_GUEST_RIP, AXV_X86_64_GUEST_RIP_VMCS);

@@ -64,7 +64,8 @@ enum vmx_read { READ_NONE, READ_IO, READ_MSR, READ_MMIO };
 
 /*
  * Bits of the frame's slow word: why the next run cannot take the short
- * path (axv_vmx_run, switch.S). Whoever changes a condition sets its bit;
+ * path (axv_vmx_run, and axv_vmx_run_handled, which also looks before each
+ * entry after its handler answered: switch.S). Whoever changes a condition sets its bit;
  * only the general path clears them, after looking (vmx_slow_refresh,
  * vmx_events), so a bit set too often costs one general run and never a
  * wrong entry. SLOW_STATE stays set until the VMCS is launched, so the
@@ -96,7 +97,7 @@ struct axv_vmx_vcpu {
     uint32_t xapic_icr_high;
 };
 
-/* axv_vmx_run (switch.S) takes v->arch as the frame's address. */
+/* axv_vmx_run and axv_vmx_run_handled (switch.S) take v->arch as the frame's address. */
 _Static_assert(offsetof(struct axv_vmx_vcpu, frame) == 0, "the frame comes first");
 
 static struct axv_vmx_vcpu *vmx_of(const struct axv_vcpu *v)
@@ -1196,8 +1197,8 @@ static __attribute__((noinline)) bool vmx_exit(struct axv_vmx_vcpu *x, uint64_t 
 /*
  * The general run loop: loads the VMCS, injects, switches XCR0, and
  * re-enters after exits handled here. ops->run (axv_vmx_run, switch.S)
- * comes here whenever the slow word is not 0, and otherwise takes the short
- * path: the VMCS is current here and launched, no interrupt waits, nothing
+ * and ops->run_handled (axv_vmx_run_handled) come here whenever the slow
+ * word is not 0, and otherwise take the short path: the VMCS is current here and launched, no interrupt waits, nothing
  * is being injected, no read is open, and the guest's XCR0 is the host's,
  * so nothing is switched either way; it hands every exit but a plain
  * hypercall to axv_vmx_run_exit. switch.S finishes a plain hypercall (the
@@ -1377,6 +1378,7 @@ const struct axv_arch_ops axv_x86_64_ops = {
     .bind = vmx_bind,
     .unbind = vmx_unbind,
     .run = axv_vmx_run,
+    .run_handled = axv_vmx_run_handled,
     .set_gpr = vmx_set_gpr,
     .inject_interrupt = vmx_inject_interrupt,
     .set_return_value = vmx_set_return_value,

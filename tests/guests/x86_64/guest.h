@@ -136,6 +136,18 @@ guest_tss:
 _start:
 .endm
 
+/* The IDT entry at rdi: a present 64-bit interrupt gate, IST 0, to rax (clobbered). */
+.macro GUEST_GATE
+	mov	%ax, (%rdi)
+	movw	$GUEST_SEL_CODE, 2(%rdi)
+	movw	$0x8e00, 4(%rdi)		/* present 64-bit interrupt gate, IST 0 */
+	shr	$16, %rax
+	mov	%ax, 6(%rdi)
+	shr	$16, %rax
+	mov	%eax, 8(%rdi)
+	movl	$0, 12(%rdi)
+.endm
+
 /*
  * GUEST_START, then RSP = GUEST_STACK_TOP, GDTR = the image's GDT (so that
  * exception delivery finds CS 0x08 whatever GDTR the backend started the
@@ -156,14 +168,7 @@ guest_setup_idt:
 	lea	guest_exc_stubs(%rip), %rsi
 	xor	%ecx, %ecx
 1:	mov	%rsi, %rax
-	mov	%ax, (%rdi)
-	movw	$GUEST_SEL_CODE, 2(%rdi)
-	movw	$0x8e00, 4(%rdi)		/* present 64-bit interrupt gate, IST 0 */
-	shr	$16, %rax
-	mov	%ax, 6(%rdi)
-	shr	$16, %rax
-	mov	%eax, 8(%rdi)
-	movl	$0, 12(%rdi)
+	GUEST_GATE
 	add	$16, %rdi
 	add	$16, %rsi
 	inc	%ecx
@@ -217,6 +222,35 @@ guest_idt:
 
 	.text
 .Lguest_body\@:
+.endm
+
+/*
+ * After GUEST_ENTRY: an IDT of vector + 1 gates loaded, GUEST_ENTRY's 32
+ * exception gates and then an interrupt gate to handler at vector (which
+ * ends with iretq). Clobbers rax, rcx, rsi, rdi.
+ */
+.macro GUEST_IRQ_IDT vector, handler
+	lea	guest_idt(%rip), %rsi
+	lea	.Lirq_idt\@(%rip), %rdi
+	mov	$64, %ecx
+	rep movsq
+	lea	\handler(%rip), %rax
+	lea	.Lirq_idt\@ + (\vector) * 16(%rip), %rdi
+	GUEST_GATE
+	lidt	.Lirq_idtr\@(%rip)
+
+	.pushsection .data
+	.balign	16
+	.word	0
+.Lirq_idtr\@:
+	.word	((\vector) + 1) * 16 - 1
+	.quad	.Lirq_idt\@
+	.popsection
+	.pushsection .bss
+	.balign	16
+.Lirq_idt\@:
+	.skip	((\vector) + 1) * 16
+	.popsection
 .endm
 
 /* Stop for good: HLT with IF = 0 (each HLT may exit to the host as halt). */

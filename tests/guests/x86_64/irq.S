@@ -9,22 +9,7 @@
 #define VECTOR 0x40
 
 	GUEST_ENTRY
-	/* An IDT of VECTOR + 1 gates: GUEST_ENTRY's 32 exception gates, then ours. */
-	lea	guest_idt(%rip), %rsi
-	lea	irq_idt(%rip), %rdi
-	mov	$64, %ecx
-	rep movsq
-	lea	irq_handler(%rip), %rax
-	lea	irq_idt + VECTOR * 16(%rip), %rdi
-	mov	%ax, (%rdi)
-	movw	$GUEST_SEL_CODE, 2(%rdi)
-	movw	$0x8e00, 4(%rdi)
-	shr	$16, %rax
-	mov	%ax, 6(%rdi)
-	shr	$16, %rax
-	mov	%eax, 8(%rdi)
-	movl	$0, 12(%rdi)
-	lidt	irq_idtr(%rip)
+	GUEST_IRQ_IDT VECTOR, irq_handler
 
 	xor	%r13d, %r13d
 	sti
@@ -60,14 +45,3 @@ irq_handler:
 	mov	%r14, %r12
 	inc	%r13
 	iretq
-
-	.data
-	.balign	16
-	.word	0
-irq_idtr:
-	.word	(VECTOR + 1) * 16 - 1
-	.quad	irq_idt
-	.bss
-	.balign	16
-irq_idt:
-	.skip	(VECTOR + 1) * 16

@@ -40,6 +40,12 @@
  *
  * Interrupts are injected through the VM-entry interruption field, with the
  * interrupt-window exit when the guest cannot take them yet.
+ *
+ * With an exit handler (axv_vcpu_config.on_exit), a plain hypercall is put
+ * to it from the backend's own exit path (ops->run_handled) and an answer
+ * goes straight back into the guest, inside the same axv_vcpu_run; the
+ * handler sees the guest's registers through axv_x86_64_get_gpr and RIP
+ * already past the VMCALL, as on the runtime's path.
  */
 #ifndef AXV_X86_64_H
 #define AXV_X86_64_H
