@@ -322,8 +322,11 @@ static enum axv_err sim_run_handled(struct axv_vcpu *v, struct axv_exit *e, stru
         enum axv_err err = sim_run(v, e);
         if (err || e->kind != AXV_EXIT_HYPERCALL)
             return err;
-        const struct axv_exit_verdict said = v->on_exit(v->on_exit_ctx, v, e);
+        struct axv_exit_verdict said = v->on_exit(v->on_exit_ctx, v, e);
         if (said.action != AXV_EXIT_ANSWER) {
+            /* A handler's own UNASKED would read as "not asked": it is a delivery. */
+            if (said.action == AXV_EXIT_UNASKED)
+                said.action = AXV_EXIT_DELIVER;
             *verdict = said;
             return AXV_OK;
         }

@@ -22,6 +22,7 @@ struct script {
     enum axv_err run_inside, set_rv_inside, unbind_inside, inject_inside;
     bool fail_next_run;            /* make the next run op fail, from inside */
     uint64_t deliver_nr, resume_nr; /* hypercalls not answered (0: none) */
+    bool deliver_as_unasked;       /* say AXV_EXIT_UNASKED instead of DELIVER: delivered all the same */
 };
 
 static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, const struct axv_exit *e)
@@ -46,7 +47,7 @@ static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, con
         s->fail_next_run = false;
     }
     if (e->kind == AXV_EXIT_HYPERCALL && e->u.hypercall.nr == s->deliver_nr)
-        return axv_exit_deliver();
+        return s->deliver_as_unasked ? (struct axv_exit_verdict){AXV_EXIT_UNASKED, 0} : axv_exit_deliver();
     if (e->kind == AXV_EXIT_HYPERCALL && e->u.hypercall.nr == s->resume_nr)
         return axv_exit_resume();
     if (e->kind == AXV_EXIT_HYPERCALL)
@@ -201,6 +202,29 @@ START_TEST(test_handler_hypercall_verdicts)
     ck_assert_int_eq(axv_vcpu_set_return_value(&g.v, 0x99), AXV_OK);
     ck_assert_int_eq(hguest_run(&g).kind, AXV_EXIT_HALT);
     ck_assert_uint_eq(g.s.calls, 4);
+    hguest_stop(&g);
+}
+END_TEST
+
+/* A handler that answers with the runtime's internal UNASKED gets its
+ * exit delivered, once asked, like any action the runtime does not know. */
+START_TEST(test_handler_unasked_is_delivered_once)
+{
+    static const struct axv_sim_insn prog[] = {
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 2),
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 5),
+        AXV_SIM_EXIT(AXV_EXIT_HALT),
+    };
+    struct hguest g;
+
+    hguest_start(&g, prog, sizeof(prog) / sizeof(prog[0]));
+    g.s.deliver_nr = 5;
+    g.s.deliver_as_unasked = true;
+    struct axv_exit e = hguest_run(&g);
+    ck_assert_int_eq(e.kind, AXV_EXIT_HYPERCALL);
+    ck_assert_uint_eq(e.u.hypercall.nr, 5);
+    ck_assert_uint_eq(g.s.calls, 2);
+    ck_assert_int_eq(hguest_run(&g).kind, AXV_EXIT_HALT);
     hguest_stop(&g);
 }
 END_TEST
@@ -403,6 +427,7 @@ Suite *axv_handler_suite(void)
     tcase_add_test(tc, test_handler_answer_reaches_the_guest);
     tcase_add_test(tc, test_handler_read_without_answer_is_delivered);
     tcase_add_test(tc, test_handler_hypercall_verdicts);
+    tcase_add_test(tc, test_handler_unasked_is_delivered_once);
     tcase_add_test(tc, test_handler_unknown_action_delivers);
     tcase_add_test(tc, test_handler_resume_passes_over);
     tcase_add_test(tc, test_handler_runs_while_running);

@@ -69,7 +69,8 @@ struct axv_arch_ops {
      * run loop. It returns, as run does, with *exit filled and *verdict
      * either what the handler said of that exit, not yet carried out (the
      * runtime does that and does not ask again), or untouched
-     * (AXV_EXIT_UNASKED: the runtime asks).
+     * (AXV_EXIT_UNASKED: the runtime asks). A handler that itself returns
+     * AXV_EXIT_UNASKED is passed on as AXV_EXIT_DELIVER.
      */
     enum axv_err (*run_handled)(struct axv_vcpu *v, struct axv_exit *exit, struct axv_exit_verdict *verdict);
     enum axv_err (*set_gpr)(struct axv_vcpu *v, uint32_t reg, uint64_t value);
