@@ -82,20 +82,6 @@ static __attribute__((noinline)) void axv_vcpu_trace_exit(struct axv_vcpu *v, co
 #endif
 
 /*
- * axv_exit_kind_is_read() for an exit known valid (validated, or from a
- * trusted backend): every kind is below AXV_EXIT__LIMIT, so with a mask the
- * range test can go (the shift takes the kind modulo 64 as written).
- */
-static inline bool axv_exit_kind_is_read_valid(uint32_t kind)
-{
-#ifdef AXV_EXIT_READ_KINDS
-    return (AXV_EXIT_READ_KINDS >> (kind & 63u)) & 1u;
-#else
-    return axv_exit_kind_is_read((enum axv_exit_kind)kind);
-#endif
-}
-
-/*
  * Carries out a verdict other than an answer stored at ret_reg: a read's
  * value, a return value through the op, or a resume; *deliver when the
  * exit goes to run's caller instead. Out of line: the hot loop keeps its
@@ -123,13 +109,7 @@ static __attribute__((noinline)) enum axv_err axv_vcpu_verdict(struct axv_vcpu *
     return AXV_OK;
 }
 
-/*
- * One run with an exit handler (axv_vcpu_config.on_exit): the handler gets
- * each exit while the vCPU stays Running; what it handles is answered and
- * the guest entered again, until it hands an exit to run's caller or an op
- * fails. Each re-entry's exit is validated as the first one was; a handled
- * exit is traced as Running -> Running.
- */
+/* axv_vcpu_handle_exits' loop, made once for each kind of backend. */
 static inline __attribute__((always_inline)) enum axv_err axv_vcpu_handle_loop(struct axv_vcpu *v, struct axv_exit *exit,
                                                                             const bool backend_asks)
 {

@@ -323,7 +323,8 @@ static enum axv_err sim_run_handled(struct axv_vcpu *v, struct axv_exit *e, stru
         if (err || e->kind != AXV_EXIT_HYPERCALL)
             return err;
         struct axv_exit_verdict said = v->on_exit(v->on_exit_ctx, v, e);
-        if (said.action != AXV_EXIT_ANSWER) {
+        /* A handler that attached a trace: the runtime takes over from here. */
+        if (said.action != AXV_EXIT_ANSWER || v->run_checks) {
             /* A handler's own UNASKED would read as "not asked": it is a delivery. */
             if (said.action == AXV_EXIT_UNASKED)
                 said.action = AXV_EXIT_DELIVER;

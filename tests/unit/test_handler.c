@@ -23,6 +23,7 @@ struct script {
     bool fail_next_run;            /* make the next run op fail, from inside */
     uint64_t deliver_nr, resume_nr; /* hypercalls not answered (0: none) */
     bool deliver_as_unasked;       /* say AXV_EXIT_UNASKED instead of DELIVER: delivered all the same */
+    struct axv_trace_rec *attach;  /* a ring the handler attaches at its second call */
 };
 
 static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, const struct axv_exit *e)
@@ -41,6 +42,10 @@ static struct axv_exit_verdict script_handler(void *ctx, struct axv_vcpu *v, con
         s->unbind_inside = axv_vcpu_unbind(v);
         s->inject_inside = axv_vcpu_inject_interrupt(v, 40);
         s->inside_checks = false;
+    }
+    if (s->attach && s->calls == 2) {
+        ck_assert_int_eq(axv_trace_attach(v, s->attach, 32), AXV_OK);
+        s->attach = NULL;
     }
     if (s->fail_next_run) {
         axv_sim_fail_op(v, AXV_ARCH_OP_RUN, AXV_ERR_IO);
@@ -390,6 +395,35 @@ START_TEST(test_handler_traces_handled_exits)
 }
 END_TEST
 
+/* A trace the handler attaches in the middle of a run records every exit
+ * from then on, though the trusted sim's run_handled was the one asking. */
+START_TEST(test_handler_attaches_a_trace_mid_run)
+{
+    static const struct axv_sim_insn prog[] = {
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 1),
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 2),
+        AXV_SIM_EXIT(AXV_EXIT_HYPERCALL, 3),
+        AXV_SIM_EXIT(AXV_EXIT_HALT),
+    };
+    struct axv_trace_rec recs[32];
+    struct hguest g;
+
+    hguest_start(&g, prog, sizeof(prog) / sizeof(prog[0]));
+    g.s.attach = recs;
+    ck_assert_int_eq(hguest_run(&g).kind, AXV_EXIT_HALT);
+    uint64_t seen = 0;
+    for (uint32_t i = 0; i < axv_trace_count(&g.v); i++) {
+        const struct axv_trace_rec *r = axv_trace_get(&g.v, i);
+        if (r->tp == AXV_TP_EXIT_HYPERCALL)
+            seen |= UINT64_C(1) << r->a0;
+    }
+    /* The second call's answer is traced when carried out; so is the third. */
+    ck_assert_uint_eq(seen, 0xc);
+    ck_assert_int_eq(axv_trace_attach(&g.v, NULL, 0), AXV_OK);
+    hguest_stop(&g);
+}
+END_TEST
+
 /* With ret_reg set, return values go to that word, from the handler and
  * from axv_vcpu_set_return_value alike, without the backend's op. */
 START_TEST(test_ret_reg_takes_return_values)
@@ -434,6 +468,7 @@ Suite *axv_handler_suite(void)
     tcase_add_test(tc, test_handler_run_op_failure);
     tcase_add_test(tc, test_handler_validates_every_exit);
     tcase_add_test(tc, test_handler_traces_handled_exits);
+    tcase_add_test(tc, test_handler_attaches_a_trace_mid_run);
     tcase_add_test(tc, test_ret_reg_takes_return_values);
     suite_add_tcase(s, tc);
     return s;

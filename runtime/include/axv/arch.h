@@ -70,7 +70,9 @@ struct axv_arch_ops {
      * either what the handler said of that exit, not yet carried out (the
      * runtime does that and does not ask again), or untouched
      * (AXV_EXIT_UNASKED: the runtime asks). A handler that itself returns
-     * AXV_EXIT_UNASKED is passed on as AXV_EXIT_DELIVER.
+     * AXV_EXIT_UNASKED is passed on as AXV_EXIT_DELIVER. Once v->run_checks
+     * is set (a handler may attach a trace) the backend stops carrying
+     * verdicts out and returns the one it has.
      */
     enum axv_err (*run_handled)(struct axv_vcpu *v, struct axv_exit *exit, struct axv_exit_verdict *verdict);
     enum axv_err (*set_gpr)(struct axv_vcpu *v, uint32_t reg, uint64_t value);
