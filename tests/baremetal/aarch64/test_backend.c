@@ -336,27 +336,13 @@ static void timeshare_round(struct bm_vmm *g, int k, uint64_t round)
  */
 BM_TEST(a64_time_shared_vcpus_keep_their_state)
 {
-    static const int first[6] = {0, 1, 1, 1, 1, 0}; /* who starts each round */
     struct bm_vmm *g = guest_start("timeshare", AXV_AARCH64_HCR_EL2_TID3_MASK);
     struct axv_exit e = bm_vmm_run(g, 0);
 
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_UP);
     vcpu_add(g, e.u.cpu_up.entry_point, e.u.cpu_up.arg); /* no TID3 */
     BM_CHECK_OK(axv_vcpu_set_return_value(&g->v[0], AXV_AARCH64_PSCI_SUCCESS));
-    for (uint64_t round = 0; round < 6; round++) {
-        timeshare_round(g, first[round], round);
-        timeshare_round(g, !first[round], round);
-        if (round >= 1 && round <= 3) {
-            BM_CHECK_OK(axv_vcpu_unbind(&g->v[0]));
-            BM_CHECK_OK(axv_vcpu_unbind(&g->v[1]));
-            if (round == 2) { /* the runtime refuses it with a vCPU bound */
-                BM_CHECK_OK(axv_percpu_disable(&g->pc));
-                BM_CHECK_OK(axv_percpu_enable(&g->pc));
-            }
-            BM_CHECK_OK(axv_vcpu_bind(&g->v[0]));
-            BM_CHECK_OK(axv_vcpu_bind(&g->v[1]));
-        }
-    }
+    bm_vmm_timeshare(g, timeshare_round);
     e = bm_vmm_run(g, 1);
     BM_CHECK_EXIT(&e, AXV_EXIT_CPU_DOWN);
     e = bm_vmm_run(g, 0);

@@ -55,6 +55,10 @@ struct axv_exit_verdict bm_vmm_testdev_handler(void *ctx, struct axv_vcpu *v, co
  * loop and then by bm_vmm_testdev_handler, and checks both saw the same. */
 void bm_vmm_check_exit_handler(const struct bm_backend *be, const char *guest, const void *arch_config,
                                const void *setup);
+/* Six rounds of vCPUs 0 and 1 taking turns (round_fn(m, k, round) runs
+ * vCPU k once), both unbound and bound again after rounds 1..3, with the
+ * CPU disabled and enabled in between once: what time-sharing tests do. */
+void bm_vmm_timeshare(struct bm_vmm *m, void (*round_fn)(struct bm_vmm *m, int k, uint64_t round));
 /* Another vCPU (id = the next index), set up at entry and bound. */
 void bm_vmm_add_vcpu(struct bm_vmm *m, uint64_t entry, const void *arch_config, const void *setup);
 /* Runs vCPU i once: answers the test device, fails the test on GUEST_FAIL. */

@@ -153,3 +153,25 @@ struct axv_exit bm_vmm_run_until_event(struct bm_vmm *m, int i)
     }
     BM_FAIL("guest made 1000 MMIO accesses without finishing");
 }
+
+void bm_vmm_timeshare(struct bm_vmm *m, void (*round_fn)(struct bm_vmm *m, int k, uint64_t round))
+{
+    /* Who starts each round: after each rebinding (rounds 1..3) vCPU 1,
+     * loaded last by the bind, runs first. */
+    static const int first[6] = {0, 1, 1, 1, 1, 0};
+
+    for (uint64_t round = 0; round < 6; round++) {
+        round_fn(m, first[round], round);
+        round_fn(m, !first[round], round);
+        if (round >= 1 && round <= 3) {
+            BM_CHECK_OK(axv_vcpu_unbind(&m->v[0]));
+            BM_CHECK_OK(axv_vcpu_unbind(&m->v[1]));
+            if (round == 2) { /* the runtime refuses it with a vCPU bound */
+                BM_CHECK_OK(axv_percpu_disable(&m->pc));
+                BM_CHECK_OK(axv_percpu_enable(&m->pc));
+            }
+            BM_CHECK_OK(axv_vcpu_bind(&m->v[0]));
+            BM_CHECK_OK(axv_vcpu_bind(&m->v[1]));
+        }
+    }
+}
