@@ -4,9 +4,9 @@
  */
 #include <stddef.h>
 
+#include "axv/asm_exit.h"
 #include "axv/gen/aarch64_calls.h"
 #include "axv/gen/aarch64_exits.h"
-#include "axv/gen/exits.h"
 #include "axv/vcpu.h"
 #include "context.h"
 
@@ -46,10 +46,6 @@ void axv_a64_asm_defs(void)
     DEFINE(CALL_ID_MIN, (uint64_t)AXV_AARCH64_CALL_ID_MIN); /* 64-bit: "i" prints a 32-bit one signed */
     DEFINE(CALL_ID_MAX, (uint64_t)AXV_AARCH64_CALL_ID_MAX);
     DEFINE(SPSR_EL1H_MASKED, AXV_A64_SPSR_EL1H_MASKED);
-    DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));
-    DEFINE(EXIT_KIND_HYPERCALL, AXV_EXIT_HYPERCALL);
+    AXV_ASM_EXIT_DEFINES();
     DEFINE(EXIT_RAW_SOURCE_AARCH64, AXV_RAW_SOURCE_AARCH64);
-    DEFINE(EXIT_RAW_CODE, offsetof(struct axv_exit, raw.code));
-    DEFINE(EXIT_RAW_ADDR, offsetof(struct axv_exit, raw.addr));
-    DEFINE(EXIT_HYPERCALL_NR, offsetof(struct axv_exit, u.hypercall.nr));
 }

@@ -1,17 +1,12 @@
 /* Compiled with -S only: "->NAME value" lines become asm_defs.h for switch.S. */
 #include <stddef.h>
 
-#include "axv/gen/exits.h"
+#include "axv/asm_exit.h"
 #include "axv/gen/riscv64_calls.h"
 #include "axv/gen/riscv64_exits.h"
 #include "axv/gen/riscv64_sysregs.h"
 #include "axv/vcpu.h"
 #include "context.h"
-
-/* The exit path stores these with sw, sb and sd. */
-_Static_assert(sizeof(((struct axv_exit *)0)->kind) == 4, "kind is stored with sw");
-_Static_assert(sizeof(((struct axv_exit *)0)->raw.source) == 1, "raw.source is stored with sb");
-_Static_assert(sizeof(((struct axv_exit *)0)->u.hypercall.args) == 6 * 8, "six arguments, a0..a5");
 
 /* The exit path tests a7 >> SHIFT == FIRST >> SHIFT (two instructions, not
  * four): the vendor range must be one aligned power-of-two block of EIDs
@@ -51,14 +46,6 @@ void axv_rv_asm_defs(void)
     DEFINE(HSTATUS_SPVP, AXV_RISCV64_HSTATUS_SPVP_MASK);
     DEFINE(HYPERCALL_EID_SHIFT, RV_EID_SHIFT);
     DEFINE(HYPERCALL_EID_BLOCK, AXV_RISCV64_HYPERCALL_EID_FIRST >> RV_EID_SHIFT);
-    DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));
-    DEFINE(EXIT_KIND_HYPERCALL, AXV_EXIT_HYPERCALL);
-    DEFINE(EXIT_RAW_SOURCE, offsetof(struct axv_exit, raw.source));
+    AXV_ASM_EXIT_DEFINES();
     DEFINE(EXIT_RAW_SOURCE_RISCV64, AXV_RAW_SOURCE_RISCV64);
-    DEFINE(EXIT_RAW_CODE, offsetof(struct axv_exit, raw.code));
-    DEFINE(EXIT_RAW_QUAL, offsetof(struct axv_exit, raw.qual));
-    DEFINE(EXIT_RAW_ADDR, offsetof(struct axv_exit, raw.addr));
-    DEFINE(EXIT_RAW_INSN, offsetof(struct axv_exit, raw.insn));
-    DEFINE(EXIT_HYPERCALL_NR, offsetof(struct axv_exit, u.hypercall.nr));
-    DEFINE(EXIT_HYPERCALL_ARGS, offsetof(struct axv_exit, u.hypercall.args));
 }

@@ -1,6 +1,7 @@
 /* Compiled with -S only: "->NAME value" lines become asm_defs.h for switch.S. */
 #include <stddef.h>
 
+#include "axv/asm_exit.h"
 #include "axv/gen/x86_64_exits.h"
 #include "axv/gen/x86_64_sysregs.h"
 #include "axv/vcpu.h"
@@ -8,18 +9,7 @@
 
 #define DEFINE(name, value) __asm__ volatile("\n->" #name " %0" : : "i"(value))
 
-/* switch.S fills a hypercall exit by hand (movl kind, movb source, 8-byte
- * stores else): a changed layout must stop the build, not the guest. */
 #define FIELD_SIZE(type, field) sizeof(((type *)0)->field)
-_Static_assert(FIELD_SIZE(struct axv_exit, kind) == 4, "switch.S stores the kind with movl");
-_Static_assert(FIELD_SIZE(struct axv_exit, raw.source) == 1, "switch.S stores raw.source with movb");
-_Static_assert(FIELD_SIZE(struct axv_exit, raw.code) == 8 && FIELD_SIZE(struct axv_exit, raw.qual) == 8 &&
-                   FIELD_SIZE(struct axv_exit, raw.addr) == 8 && FIELD_SIZE(struct axv_exit, raw.insn) == 8,
-               "switch.S stores the raw record's words with 8-byte moves");
-_Static_assert(sizeof(struct axv_exit_hypercall) == 7 * sizeof(uint64_t) &&
-                   FIELD_SIZE(struct axv_exit_hypercall, nr) == 8 &&
-                   FIELD_SIZE(struct axv_exit_hypercall, args) == 6 * sizeof(uint64_t),
-               "switch.S fills a hypercall as nr and six arguments: a new field needs it filled there too");
 _Static_assert(FIELD_SIZE(struct axv_vmx_frame, slow) == 4, "switch.S tests slow with cmpl");
 _Static_assert(FIELD_SIZE(struct axv_vcpu, run_checks) == 4, "switch.S tests run_checks with cmpl");
 _Static_assert(FIELD_SIZE(struct axv_exit_verdict, action) == 8 && FIELD_SIZE(struct axv_exit_verdict, value) == 8,
@@ -44,15 +34,7 @@ void axv_vmx_asm_defs(void)
     DEFINE(EXIT_ACTION_DELIVER, AXV_EXIT_DELIVER);
     DEFINE(EXIT_ACTION_ANSWER, AXV_EXIT_ANSWER);
     DEFINE(EXIT_ACTION_UNASKED, AXV_EXIT_UNASKED);
-    DEFINE(EXIT_KIND, offsetof(struct axv_exit, kind));
-    DEFINE(EXIT_RAW_SOURCE, offsetof(struct axv_exit, raw.source));
-    DEFINE(EXIT_RAW_CODE, offsetof(struct axv_exit, raw.code));
-    DEFINE(EXIT_RAW_QUAL, offsetof(struct axv_exit, raw.qual));
-    DEFINE(EXIT_RAW_ADDR, offsetof(struct axv_exit, raw.addr));
-    DEFINE(EXIT_RAW_INSN, offsetof(struct axv_exit, raw.insn));
-    DEFINE(EXIT_HYPERCALL_NR, offsetof(struct axv_exit, u.hypercall.nr));
-    DEFINE(EXIT_HYPERCALL_ARGS, offsetof(struct axv_exit, u.hypercall.args));
-    DEFINE(EXIT_KIND_HYPERCALL, AXV_EXIT_HYPERCALL);
+    AXV_ASM_EXIT_DEFINES();
     DEFINE(RAW_SOURCE_VMX, AXV_RAW_SOURCE_VMX);
     DEFINE(EXIT_VMCALL, AXV_X86_64_EXIT_VMCALL);
     DEFINE(VMCS_HOST_RSP, AXV_X86_64_HOST_RSP_VMCS);
